@@ -1,0 +1,4 @@
+package rules
+
+// Template is a label or annotation template (placeholder until template.go).
+type Template struct{ Source string }

@@ -1,0 +1,87 @@
+// Package rules knows the rule file format: Prometheus rule files plus
+// alerter's extensions (query/condition/resolve/severities/schedule). It
+// decodes strictly, validates, reports every problem with file:line:col,
+// and compiles conditions and templates once at load. It imports no other
+// package of the project except the leaf internal/strictyaml helper.
+package rules
+
+import (
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Group is one rule group, as loaded from a file.
+type Group struct {
+	// File is the path the group was loaded from.
+	File string
+	Name string
+	// Interval is the evaluation interval; zero means the global default.
+	Interval time.Duration
+	// Schedule is the cron expression given instead of an interval, or "".
+	Schedule string
+	// Cron is Schedule parsed; nil when Schedule is "".
+	Cron cron.Schedule
+	// QueryOffset shifts the query time back; nil means the global default.
+	QueryOffset *time.Duration
+	// Limit caps the number of alerts of each rule (0: no limit).
+	Limit int
+	// Labels are added to every rule of the group (rule labels win).
+	Labels map[string]string
+	Rules  []*Rule
+	Line   int
+	Column int
+}
+
+// Key identifies the group across reloads: its file and its name.
+func (g *Group) Key() string { return g.File + ";" + g.Name }
+
+// Rule is one alerting rule (or a recording rule, which alerter loads but
+// does not evaluate).
+type Rule struct {
+	// ID is the rule's stable identity within the whole rule set: group key,
+	// rule name and static labels (with an ordinal when that repeats). State
+	// is carried across reloads and restarts by ID.
+	ID string
+	// Alert is the alert name; empty for recording rules.
+	Alert string
+	// Record is the recorded metric name; empty for alerting rules.
+	Record string
+	// Query is the PromQL (from `expr:` or `query:`), as written.
+	Query string
+	// Condition selects the active series; nil means every series is active.
+	Condition *Condition
+	// Resolve, when set, keeps an active alert active until it holds.
+	Resolve *Condition
+	// Severities are ordered (severity, condition) pairs: the first that
+	// holds sets the severity label. Identity excludes that label.
+	Severities    []Severity
+	For           time.Duration
+	KeepFiringFor time.Duration
+	// Labels are the rule's own labels merged over the group's labels.
+	Labels      map[string]string
+	Annotations map[string]string
+	// LabelTemplates and AnnotationTemplates are Labels and Annotations
+	// parsed as templates, by key.
+	LabelTemplates      map[string]*Template
+	AnnotationTemplates map[string]*Template
+	Line                int
+	Column              int
+}
+
+// IsAlerting reports whether the rule is an alerting rule.
+func (r *Rule) IsAlerting() bool { return r.Alert != "" }
+
+// Name is the alert name or the recorded metric name.
+func (r *Rule) Name() string {
+	if r.Alert != "" {
+		return r.Alert
+	}
+	return r.Record
+}
+
+// Severity is one entry of Rule.Severities.
+type Severity struct {
+	Name      string
+	Condition *Condition
+}
