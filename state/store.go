@@ -51,3 +51,8 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Empty reports whether the batch changes no alert and carries no event.
+func (b *Batch) Empty() bool {
+	return len(b.Upserts) == 0 && len(b.Deletes) == 0 && len(b.Events) == 0
+}

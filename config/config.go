@@ -1,0 +1,275 @@
+// Package config is alerter's main configuration file (alerter.yml): the
+// datasource, rule files, storage, web and receivers. It decodes strictly
+// and reports every problem with file:line:col.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/alerter/alerter/internal/strictyaml"
+	"github.com/alerter/alerter/notifiers/webhook"
+)
+
+// Config is the whole main configuration.
+type Config struct {
+	Global     Global      `yaml:"global,omitempty"`
+	Datasource Datasource  `yaml:"datasource,omitempty"`
+	RuleFiles  []string    `yaml:"rule_files,omitempty"`
+	Storage    Storage     `yaml:"storage,omitempty"`
+	Web        Web         `yaml:"web,omitempty"`
+	Route      Route       `yaml:"route,omitempty"`
+	Receivers  []*Receiver `yaml:"receivers,omitempty"`
+
+	// File is the path the configuration was loaded from ("" for defaults).
+	File string `yaml:"-"`
+}
+
+// Global holds settings that apply to every rule group.
+type Global struct {
+	// EvaluationInterval applies to groups with neither interval nor schedule.
+	EvaluationInterval model.Duration `yaml:"evaluation_interval,omitempty"`
+	// QueryOffset applies to groups without their own query_offset.
+	QueryOffset model.Duration `yaml:"query_offset,omitempty"`
+	// ExternalLabels are added to every notified alert.
+	ExternalLabels map[string]string `yaml:"external_labels,omitempty"`
+	// ExternalURL is where users reach alerter; used in links.
+	ExternalURL string `yaml:"external_url,omitempty"`
+	// OutageTolerance: pending alerts keep their start time across a
+	// restart only if alerter was down for less than this.
+	OutageTolerance model.Duration `yaml:"outage_tolerance,omitempty"`
+	// ResolvedRetention is how long resolved alerts are kept.
+	ResolvedRetention model.Duration `yaml:"resolved_retention,omitempty"`
+}
+
+// Datasource is the Prometheus to query.
+type Datasource struct {
+	URL string `yaml:"url,omitempty"`
+	// Timeout bounds each query.
+	Timeout model.Duration `yaml:"timeout,omitempty"`
+	// DownAlertAfter is how long queries must fail before the
+	// AlerterDatasourceDown alert goes active; "0s" disables it.
+	DownAlertAfter *model.Duration `yaml:"down_alert_after,omitempty"`
+	// GeneratorURL is the base of alerts' generator links (default: URL).
+	GeneratorURL string `yaml:"generator_url,omitempty"`
+
+	HTTPClientConfig config.HTTPClientConfig `yaml:",inline"`
+}
+
+// Storage is where state is kept.
+type Storage struct {
+	Path string `yaml:"path,omitempty"`
+}
+
+// Web is the HTTP server.
+type Web struct {
+	ListenAddress string `yaml:"listen_address,omitempty"`
+	// RuleFileCheckInterval is how often rule files are checked for
+	// changes, which trigger a reload ("0s" disables watching).
+	RuleFileCheckInterval *model.Duration `yaml:"rule_file_check_interval,omitempty"`
+}
+
+// Route picks the receiver of notifications.
+type Route struct {
+	Receiver string `yaml:"receiver,omitempty"`
+}
+
+// Receiver is a named set of integrations.
+type Receiver struct {
+	Name           string            `yaml:"name"`
+	WebhookConfigs []*webhook.Config `yaml:"webhook_configs,omitempty"`
+}
+
+// Defaults used when neither the file nor flags say otherwise.
+const (
+	DefaultDatasourceURL      = "http://localhost:9090"
+	DefaultStoragePath        = "data"
+	DefaultListenAddress      = ":9095"
+	DefaultEvaluationInterval = time.Minute
+)
+
+// Default returns the configuration alerter runs with when there is no
+// file: Prometheus on localhost, state in ./data, no receivers.
+func Default() *Config {
+	c := &Config{}
+	c.Global.EvaluationInterval = model.Duration(DefaultEvaluationInterval)
+	c.Global.OutageTolerance = model.Duration(time.Hour)
+	c.Global.ResolvedRetention = model.Duration(15 * time.Minute)
+	c.Datasource.URL = DefaultDatasourceURL
+	c.Datasource.Timeout = model.Duration(30 * time.Second)
+	c.Datasource.HTTPClientConfig = config.DefaultHTTPClientConfig
+	c.Storage.Path = DefaultStoragePath
+	c.Web.ListenAddress = DefaultListenAddress
+	return c
+}
+
+// Error is one problem of the configuration file.
+type Error = strictyaml.Error
+
+// LoadFile reads and validates a configuration file. Relative rule file
+// patterns are resolved against the file's directory, as in Prometheus.
+func LoadFile(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.File = path
+	dir := filepath.Dir(path)
+	for i, p := range c.RuleFiles {
+		if !filepath.IsAbs(p) {
+			c.RuleFiles[i] = filepath.Join(dir, p)
+		}
+	}
+	return c, nil
+}
+
+// Parse decodes and validates configuration text over the defaults.
+func Parse(b []byte) (*Config, error) {
+	c := Default()
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		return nil, err
+	}
+	if errs := strictyaml.Decode(&doc, c); len(errs) > 0 {
+		return nil, errs
+	}
+	if errs := c.validate(&doc); len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
+// validate checks what decoding cannot, pointing at the offending node.
+func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
+	var errs strictyaml.Errors
+	add := func(path, msg string) {
+		line, col := position(doc, path)
+		errs = append(errs, &strictyaml.Error{Line: line, Column: col, Path: path, Msg: msg})
+	}
+	if u, err := url.Parse(c.Datasource.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("datasource.url", fmt.Sprintf("must be an http(s) URL, got %q", c.Datasource.URL))
+	}
+	if c.Global.EvaluationInterval <= 0 {
+		add("global.evaluation_interval", "must be greater than 0")
+	}
+	if c.Datasource.Timeout <= 0 {
+		add("datasource.timeout", "must be greater than 0")
+	}
+	for k := range c.Global.ExternalLabels {
+		if !model.LabelName(k).IsValid() {
+			add("global.external_labels", fmt.Sprintf("invalid label name %q", k))
+		}
+	}
+	if c.Global.ExternalURL != "" {
+		if u, err := url.Parse(c.Global.ExternalURL); err != nil || u.Scheme == "" || u.Host == "" {
+			add("global.external_url", fmt.Sprintf("must be an absolute URL, got %q", c.Global.ExternalURL))
+		}
+	}
+	names := map[string]bool{}
+	for i, r := range c.Receivers {
+		p := fmt.Sprintf("receivers[%d]", i)
+		if r.Name == "" {
+			add(p+".name", "is required")
+			continue
+		}
+		if names[r.Name] {
+			add(p+".name", fmt.Sprintf("receiver %q is defined twice", r.Name))
+		}
+		names[r.Name] = true
+		for j, w := range r.WebhookConfigs {
+			if w == nil || w.URL == nil || w.URL.URL == nil {
+				add(fmt.Sprintf("%s.webhook_configs[%d].url", p, j), "is required")
+			}
+		}
+	}
+	if c.Route.Receiver != "" && !names[c.Route.Receiver] {
+		add("route.receiver", fmt.Sprintf("receiver %q is not defined", c.Route.Receiver))
+	}
+	if c.Route.Receiver == "" && len(c.Receivers) > 0 {
+		add("route.receiver", "is required when receivers are defined")
+	}
+	return errs
+}
+
+// position finds the line:col of a dotted path like "receivers[0].name" in
+// the document, or of the nearest existing parent.
+func position(doc *yaml.Node, path string) (int, int) {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	best := n
+	for _, part := range splitPath(path) {
+		next := child(n, part)
+		if next == nil {
+			break
+		}
+		n, best = next, next
+	}
+	return best.Line, best.Column
+}
+
+func splitPath(p string) []string {
+	var out []string
+	cur := ""
+	for _, r := range p {
+		switch r {
+		case '.':
+			if cur != "" {
+				out = append(out, cur)
+			}
+			cur = ""
+		case '[':
+			if cur != "" {
+				out = append(out, cur)
+			}
+			cur = "["
+		case ']':
+			out = append(out, cur+"]")
+			cur = ""
+		default:
+			cur += string(r)
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func child(n *yaml.Node, part string) *yaml.Node {
+	if len(part) > 1 && part[0] == '[' {
+		var i int
+		if _, err := fmt.Sscanf(part, "[%d]", &i); err != nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
+			return nil
+		}
+		return n.Content[i]
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == part {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package evaluator
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/rules"
+	"github.com/alerter/alerter/state"
+)
+
+// groupRuntime is one rule group: its rules, its schedule and its loop.
+type groupRuntime struct {
+	g           *rules.Group
+	key         string
+	rules       []*ruleRuntime
+	interval    time.Duration
+	queryOffset time.Duration
+	sched       schedule
+	m           *Manager
+	log         *slog.Logger
+
+	mu       sync.RWMutex
+	lastEval time.Time
+	evalDur  time.Duration
+
+	// evalFunc replaces query-and-evaluate for the internal group.
+	evalFunc func(ctx context.Context, g *groupRuntime, ts time.Time, batch *state.Batch)
+
+	// pending holds a batch whose commit failed, to be merged into the next.
+	pending *state.Batch
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// run evaluates the group on its schedule until ctx ends. A group never
+// runs twice at once: the next slot is chosen after an evaluation ends, and
+// slots that passed meanwhile are counted as missed.
+func (g *groupRuntime) run(ctx context.Context) {
+	defer close(g.done)
+	next := g.sched.first(time.Now())
+	timer := time.NewTimer(time.Until(next))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		g.Eval(ctx, next)
+		var missed int
+		next, missed = g.sched.next(next, time.Now())
+		g.m.metrics.iterations.WithLabelValues(g.key).Inc()
+		if missed > 0 {
+			g.m.metrics.missed.WithLabelValues(g.key).Add(float64(missed))
+			g.m.metrics.iterations.WithLabelValues(g.key).Add(float64(missed))
+			g.log.Warn("evaluation took longer than the interval, skipped iterations", "missed", missed)
+		}
+		timer.Reset(time.Until(next))
+	}
+}
+
+// Eval evaluates every rule of the group at ts and commits what changed in
+// one transaction. A rule whose query fails keeps its state untouched.
+func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
+	start := time.Now()
+	batch := &state.Batch{Group: g.key, EvaluatedAt: ts}
+	if g.evalFunc != nil {
+		g.evalFunc(ctx, g, ts, batch)
+	} else {
+		for _, rt := range g.rules {
+			if !rt.rule.IsAlerting() {
+				continue
+			}
+			g.evalRule(ctx, rt, ts, batch)
+		}
+	}
+	g.commit(ctx, batch)
+	dur := time.Since(start)
+	g.mu.Lock()
+	g.lastEval, g.evalDur = ts, dur
+	g.mu.Unlock()
+	g.m.metrics.groupDuration.WithLabelValues(g.key).Set(dur.Seconds())
+	g.m.metrics.groupLastEval.WithLabelValues(g.key).Set(float64(ts.UnixNano()) / 1e9)
+}
+
+func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch) {
+	start := time.Now()
+	met := g.m.metrics
+	met.ruleEvals.WithLabelValues(g.key).Inc()
+	qctx, cancel := context.WithTimeout(ctx, g.m.queryTimeout)
+	vec, err := g.m.querier.Query(qctx, rt.rule.Query, ts.Add(-g.queryOffset))
+	cancel()
+	met.queryDuration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
+		if ctx.Err() != nil {
+			return // shutting down: not the datasource's fault
+		}
+		unavailable := IsUnavailable(err)
+		reason := "rule"
+		if unavailable {
+			reason = "unavailable"
+		}
+		met.queryFailures.WithLabelValues(reason).Inc()
+		g.m.health.observe(ts, err, unavailable)
+		rt.setHealth(ts, time.Since(start), err)
+		g.log.Warn("query failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
+		return
+	}
+	g.m.health.observe(ts, nil, false)
+	res, err := rt.evaluate(ctx, vec, ts, g.m.querier)
+	var limitErr *LimitError
+	if err != nil && !errors.As(err, &limitErr) {
+		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
+		rt.setHealth(ts, time.Since(start), err)
+		g.log.Warn("rule evaluation failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
+		return
+	}
+	batch.Upserts = append(batch.Upserts, res.Changed...)
+	batch.Deletes = append(batch.Deletes, res.Deleted...)
+	batch.Events = append(batch.Events, res.Events...)
+	if err != nil {
+		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
+		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
+	}
+	rt.setHealth(ts, time.Since(start), err)
+}
+
+// commit stores the batch; if that fails the batch is kept and merged into
+// the next one, so no transition or event is lost while the store is down.
+func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
+	if g.pending != nil {
+		b = mergeBatches(g.pending, b)
+		g.pending = nil
+	}
+	if b.Empty() && b.EvaluatedAt.IsZero() {
+		return
+	}
+	if err := g.m.store.Commit(ctx, b); err != nil {
+		g.m.metrics.commitFailures.Inc()
+		g.log.Error("storing evaluation results failed; will retry with the next evaluation", "err", err)
+		g.pending = snapshotBatch(b)
+		return
+	}
+	if len(b.Events) > 0 && g.m.onEvents != nil {
+		g.m.onEvents()
+	}
+}
+
+// snapshotBatch copies the alerts of a failed batch, since the live ones
+// keep changing until the retry.
+func snapshotBatch(b *state.Batch) *state.Batch {
+	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events}
+	for _, a := range b.Upserts {
+		c.Upserts = append(c.Upserts, a.Clone())
+	}
+	return c
+}
+
+// mergeBatches folds a later batch into an earlier failed one: the latest
+// record of each alert wins, deletes and upserts cancel in order, and events
+// keep their order.
+func mergeBatches(old, cur *state.Batch) *state.Batch {
+	latest := map[alert.Key]*alert.Alert{}
+	deleted := map[alert.Key]bool{}
+	apply := func(b *state.Batch) {
+		for _, a := range b.Upserts {
+			latest[a.Key] = a
+			delete(deleted, a.Key)
+		}
+		for _, k := range b.Deletes {
+			deleted[k] = true
+			delete(latest, k)
+		}
+	}
+	apply(old)
+	apply(cur)
+	m := &state.Batch{Group: cur.Group, EvaluatedAt: cur.EvaluatedAt}
+	for _, a := range latest {
+		m.Upserts = append(m.Upserts, a)
+	}
+	for k := range deleted {
+		m.Deletes = append(m.Deletes, k)
+	}
+	m.Events = append(append(m.Events, old.Events...), cur.Events...)
+	return m
+}
+
+func (rt *ruleRuntime) setHealth(ts time.Time, d time.Duration, err error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.lastEval, rt.evalDur = ts, d
+	if err != nil {
+		rt.health, rt.lastError = HealthErr, err.Error()
+		return
+	}
+	rt.health, rt.lastError = HealthOK, ""
+}

@@ -1,0 +1,231 @@
+package evaluator
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+)
+
+// DefaultResolvedRetention is how long a resolved alert is kept, as in
+// Prometheus, so that the resolution can still be delivered and seen.
+const DefaultResolvedRetention = 15 * time.Minute
+
+// ErrDuplicateLabelSet is returned when two series of one evaluation map to
+// the same alert; as in Prometheus, the evaluation fails and state is kept.
+var ErrDuplicateLabelSet = errors.New("vector contains metrics with the same labelset after applying alert labels")
+
+// LimitError is returned when a rule produces more alerts than its group's
+// limit allows; as in Prometheus, all the rule's alerts are dropped.
+type LimitError struct{ Limit, Got int }
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("exceeded limit of %d with %d alerts", e.Limit, e.Got)
+}
+
+// Series is one series that is active in this evaluation, already reduced
+// to what the state machine needs.
+type Series struct {
+	// ID is the fingerprint of the identity labels (labels without the
+	// computed severity, for rules with severities).
+	ID model.Fingerprint
+	// Labels are the alert's full labels, severity included.
+	Labels      model.LabelSet
+	Annotations model.LabelSet
+	Value       float64
+	// Rank orders severities: lower is more severe. Zero when the rule has
+	// no severities.
+	Rank int
+}
+
+// MachineParams are the rule settings the state machine obeys.
+type MachineParams struct {
+	RuleID            string
+	For               time.Duration
+	KeepFiringFor     time.Duration
+	ResolvedRetention time.Duration
+	Limit             int
+	// SeverityRank maps a severity to its rank (lower is more severe); nil
+	// for rules without severities.
+	SeverityRank func(string) int
+	// GeneratorURL is stamped on new alerts.
+	GeneratorURL string
+}
+
+// StepResult is what one step changed: the alerts whose stored record
+// changed, the ones to forget, and the events to deliver.
+type StepResult struct {
+	Changed []*alert.Alert
+	Deleted []alert.Key
+	Events  []*alert.Event
+	// Active counts pending and firing alerts after the step.
+	Active int
+}
+
+// Step advances one rule's alerts from their previous state with this
+// evaluation's active series at ts. It follows Prometheus's alerting rule
+// semantics: a new label set is pending with ActiveAt = ts and fires once
+// ts - ActiveAt >= For; a pending alert that goes inactive is dropped; a
+// firing one is carried by KeepFiringFor and then resolves; resolved alerts
+// are kept for ResolvedRetention.
+//
+// Step reads no clock and does no I/O: given the same inputs it produces the
+// same result. It updates states in place (the caller owns the map) so that
+// the steady state allocates nothing; on error states is left untouched,
+// except for LimitError, where, as in Prometheus, every alert is dropped.
+func Step(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Time, p MachineParams) (StepResult, error) {
+	var res StepResult
+	if hasDuplicates(in) {
+		return res, ErrDuplicateLabelSet
+	}
+	retention := p.ResolvedRetention
+	if retention == 0 {
+		retention = DefaultResolvedRetention
+	}
+
+	// The series seen this time, by ID, are marked with LastEvalAt == ts.
+	for i := range in {
+		s := &in[i]
+		a := states[s.ID]
+		if a != nil && a.State != alert.StateInactive {
+			a.Value = s.Value
+			a.Annotations = s.Annotations
+			a.LastEvalAt = ts
+			changed := false
+			if !a.KeepFiringSince.IsZero() {
+				a.KeepFiringSince = time.Time{}
+				changed = true
+			}
+			if !sameLabels(a.Labels, s.Labels) {
+				prevSev := a.Severity()
+				a.Labels = s.Labels
+				changed = true
+				if p.SeverityRank != nil && a.State == alert.StateFiring && s.Rank < p.SeverityRank(prevSev) {
+					a.SeverityRaisedAt = ts
+					res.Events = append(res.Events, newEvent(alert.EventSeverityRaised, a, ts, prevSev))
+				}
+			}
+			if changed {
+				res.Changed = append(res.Changed, a)
+			}
+			continue
+		}
+		a = &alert.Alert{
+			Key:          alert.Key{RuleID: p.RuleID, ID: s.ID},
+			Labels:       s.Labels,
+			Annotations:  s.Annotations,
+			State:        alert.StatePending,
+			Value:        s.Value,
+			GeneratorURL: p.GeneratorURL,
+			ActiveAt:     ts,
+			LastEvalAt:   ts,
+		}
+		states[s.ID] = a
+		res.Changed = append(res.Changed, a)
+	}
+
+	for id, a := range states {
+		if a.LastEvalAt.Equal(ts) && a.State != alert.StateInactive {
+			// Present in this evaluation.
+			res.Active++
+			if a.State == alert.StatePending && ts.Sub(a.ActiveAt) >= p.For {
+				fire(a, ts, &res)
+			}
+			continue
+		}
+		keepFiring := false
+		if a.State == alert.StateFiring && p.KeepFiringFor > 0 {
+			if a.KeepFiringSince.IsZero() {
+				a.KeepFiringSince = ts
+				res.Changed = append(res.Changed, a)
+			}
+			keepFiring = ts.Sub(a.KeepFiringSince) < p.KeepFiringFor
+		}
+		if keepFiring {
+			res.Active++
+			continue
+		}
+		switch a.State {
+		case alert.StatePending:
+			delete(states, id)
+			res.Deleted = append(res.Deleted, a.Key)
+		case alert.StateFiring:
+			a.State = alert.StateInactive
+			a.ResolvedAt = ts
+			res.Changed = append(res.Changed, a)
+			res.Events = append(res.Events, newEvent(alert.EventResolved, a, ts, ""))
+		default: // resolved
+			if ts.Sub(a.ResolvedAt) > retention {
+				delete(states, id)
+				res.Deleted = append(res.Deleted, a.Key)
+			}
+		}
+	}
+
+	if p.Limit > 0 && res.Active > p.Limit {
+		got := res.Active
+		res = dropAll(states, ts)
+		return res, &LimitError{Limit: p.Limit, Got: got}
+	}
+	return res, nil
+}
+
+func fire(a *alert.Alert, ts time.Time, res *StepResult) {
+	a.State = alert.StateFiring
+	a.FiredAt = ts
+	res.Changed = append(res.Changed, a)
+	res.Events = append(res.Events, newEvent(alert.EventFiring, a, ts, ""))
+}
+
+// dropAll forgets every alert of the rule. Prometheus drops them silently
+// and Alertmanager later times them out as resolved; alerter has no such
+// time-out downstream, so firing alerts get an explicit resolved event.
+func dropAll(states map[model.Fingerprint]*alert.Alert, ts time.Time) StepResult {
+	var res StepResult
+	for id, a := range states {
+		if a.State == alert.StateFiring {
+			a.State = alert.StateInactive
+			a.ResolvedAt = ts
+			res.Events = append(res.Events, newEvent(alert.EventResolved, a, ts, ""))
+		}
+		res.Deleted = append(res.Deleted, a.Key)
+		delete(states, id)
+	}
+	return res
+}
+
+func newEvent(k alert.EventKind, a *alert.Alert, ts time.Time, prevSeverity string) *alert.Event {
+	return &alert.Event{Kind: k, At: ts, Alert: *a.Clone(), PrevSeverity: prevSeverity}
+}
+
+func hasDuplicates(in []Series) bool {
+	switch len(in) {
+	case 0, 1:
+		return false
+	case 2:
+		return in[0].ID == in[1].ID
+	}
+	seen := make(map[model.Fingerprint]struct{}, len(in))
+	for i := range in {
+		if _, ok := seen[in[i].ID]; ok {
+			return true
+		}
+		seen[in[i].ID] = struct{}{}
+	}
+	return false
+}
+
+func sameLabels(a, b model.LabelSet) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

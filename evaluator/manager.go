@@ -1,0 +1,372 @@
+// Package evaluator turns rules into alert states at given times: it
+// schedules rule groups, queries the datasource, applies conditions and the
+// alert state machine, and commits what changed to the state store, from
+// which the notification side takes the events.
+package evaluator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/rules"
+	"github.com/alerter/alerter/state"
+)
+
+// Options configure a Manager. Zero values take the documented defaults.
+type Options struct {
+	Querier Querier
+	Store   state.Store
+	Logger  *slog.Logger
+	// Registerer receives the evaluator's metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+	// DefaultInterval applies to groups without interval or schedule (1m).
+	DefaultInterval time.Duration
+	// DefaultQueryOffset applies to groups without query_offset.
+	DefaultQueryOffset time.Duration
+	// QueryTimeout bounds each query (30s).
+	QueryTimeout time.Duration
+	// ExternalLabels are added to the alerts sent downstream.
+	ExternalLabels model.LabelSet
+	// ExternalURL is alerter's own URL, for templates.
+	ExternalURL string
+	// GeneratorURLBase is the datasource's URL, for alerts' generator links.
+	GeneratorURLBase string
+	// ResolvedRetention is how long resolved alerts are kept (15m).
+	ResolvedRetention time.Duration
+	// OutageTolerance: after a restart, pending alerts keep their ActiveAt
+	// only if alerter was down for less than this (1h). Firing alerts are
+	// always restored.
+	OutageTolerance time.Duration
+	// DatasourceDownAfter is how long the datasource must fail before the
+	// AlerterDatasourceDown alert goes active (5m); negative disables it.
+	DatasourceDownAfter time.Duration
+	// DatasourceName labels the AlerterDatasourceDown alert.
+	DatasourceName string
+	// OnEvents is called after events were stored, to wake the deliverer.
+	OnEvents func()
+}
+
+// Manager runs the rule groups and owns their alert state.
+type Manager struct {
+	querier         Querier
+	store           state.Store
+	log             *slog.Logger
+	metrics         *metrics
+	opts            Options
+	evalOpts        *evalOptions
+	queryTimeout    time.Duration
+	onEvents        func()
+	health          *dsHealth
+	outageTolerance time.Duration
+
+	mu       sync.RWMutex
+	groups   []*groupRuntime
+	internal *groupRuntime
+	ctx      context.Context
+	running  bool
+	ready    bool
+	restored bool
+}
+
+// New builds a Manager. It does not start evaluating: call Start.
+func New(opts Options) (*Manager, error) {
+	if opts.Querier == nil || opts.Store == nil {
+		return nil, errors.New("evaluator: Querier and Store are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.DefaultInterval <= 0 {
+		opts.DefaultInterval = time.Minute
+	}
+	if opts.QueryTimeout <= 0 {
+		opts.QueryTimeout = 30 * time.Second
+	}
+	if opts.ResolvedRetention <= 0 {
+		opts.ResolvedRetention = DefaultResolvedRetention
+	}
+	if opts.OutageTolerance <= 0 {
+		opts.OutageTolerance = time.Hour
+	}
+	if opts.DatasourceDownAfter == 0 {
+		opts.DatasourceDownAfter = 5 * time.Minute
+	}
+	ext := map[string]string{}
+	for k, v := range opts.ExternalLabels {
+		ext[string(k)] = string(v)
+	}
+	m := &Manager{
+		querier:         opts.Querier,
+		store:           opts.Store,
+		log:             opts.Logger,
+		opts:            opts,
+		queryTimeout:    opts.QueryTimeout,
+		onEvents:        opts.OnEvents,
+		outageTolerance: opts.OutageTolerance,
+		evalOpts: &evalOptions{
+			externalLabels:    opts.ExternalLabels,
+			externalLabelsMap: ext,
+			externalURL:       opts.ExternalURL,
+			generatorBase:     opts.GeneratorURLBase,
+			resolvedRetention: opts.ResolvedRetention,
+		},
+	}
+	m.metrics = newMetrics(opts.Registerer, m)
+	m.health = &dsHealth{onChange: func(up bool) {
+		if up {
+			m.metrics.datasourceUp.Set(1)
+		} else {
+			m.metrics.datasourceUp.Set(0)
+		}
+	}}
+	return m, nil
+}
+
+// Start restores state from the store for the given rules and starts every
+// group's loop. It returns once state is restored; the loops run until ctx
+// ends or Stop is called.
+func (m *Manager) Start(ctx context.Context, set *rules.Set) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.running {
+		return errors.New("evaluator: already started")
+	}
+	groups := m.build(set)
+	if err := m.restore(ctx, groups, time.Now()); err != nil {
+		return err
+	}
+	m.ctx = ctx
+	m.groups = groups
+	m.internal = m.buildInternal()
+	m.restoreInternal(ctx)
+	for _, g := range m.groups {
+		m.startGroup(ctx, g)
+	}
+	if m.internal != nil {
+		m.startGroup(ctx, m.internal)
+	}
+	m.running, m.ready = true, true
+	return nil
+}
+
+// Ready reports whether rules are loaded and state restored.
+func (m *Manager) Ready() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.ready
+}
+
+// Stop ends every group's loop and waits for evaluations in flight.
+func (m *Manager) Stop() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, g := range m.allGroups() {
+		g.stop()
+	}
+	m.running = false
+}
+
+// Update swaps in a new rule set (a reload). State of rules whose ID is in
+// both sets is kept; alerts of removed rules are resolved and forgotten.
+// Groups' loops restart, keeping their phase within the interval.
+func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.running {
+		return errors.New("evaluator: not started")
+	}
+	newGroups := m.build(set)
+	for _, g := range m.groups {
+		g.stop()
+	}
+	old := map[string]*ruleRuntime{}
+	for _, g := range m.groups {
+		for _, rt := range g.rules {
+			old[rt.rule.ID] = rt
+		}
+	}
+	for _, g := range newGroups {
+		for _, rt := range g.rules {
+			prev := old[rt.rule.ID]
+			if prev == nil {
+				continue
+			}
+			delete(old, rt.rule.ID)
+			rt.states = prev.states
+			rt.health, rt.lastError, rt.lastEval, rt.evalDur = prev.health, prev.lastError, prev.lastEval, prev.evalDur
+			for _, a := range rt.states {
+				a.Key.RuleID = rt.rule.ID
+			}
+		}
+	}
+	batch := &state.Batch{Group: "reload"}
+	now := time.Now()
+	for _, rt := range old {
+		res := dropAll(rt.states, now)
+		rt.addExternalLabels(res.Events)
+		batch.Deletes = append(batch.Deletes, res.Deleted...)
+		batch.Events = append(batch.Events, res.Events...)
+	}
+	if !batch.Empty() {
+		if err := m.store.Commit(ctx, batch); err != nil {
+			m.log.Error("storing the alerts of removed rules failed", "err", err)
+		} else if len(batch.Events) > 0 && m.onEvents != nil {
+			m.onEvents()
+		}
+	}
+	keep := map[string]bool{}
+	for _, g := range newGroups {
+		keep[g.key] = true
+	}
+	for _, g := range m.groups {
+		if !keep[g.key] {
+			m.metrics.dropGroup(g.key)
+		}
+	}
+	m.groups = newGroups
+	for _, g := range m.groups {
+		m.startGroup(m.ctx, g)
+	}
+	return nil
+}
+
+func (m *Manager) allGroups() []*groupRuntime {
+	gs := append([]*groupRuntime(nil), m.groups...)
+	if m.internal != nil {
+		gs = append(gs, m.internal)
+	}
+	return gs
+}
+
+func (m *Manager) build(set *rules.Set) []*groupRuntime {
+	var out []*groupRuntime
+	for _, g := range set.Groups {
+		gr := &groupRuntime{g: g, key: g.Key(), m: m}
+		gr.log = m.log.With("group", g.Name, "file", g.File)
+		gr.interval = g.Interval
+		if gr.interval <= 0 {
+			gr.interval = m.opts.DefaultInterval
+		}
+		gr.queryOffset = m.opts.DefaultQueryOffset
+		if g.QueryOffset != nil {
+			gr.queryOffset = *g.QueryOffset
+		}
+		if g.Cron != nil {
+			gr.sched = cronSchedule{c: g.Cron}
+			gr.interval = 0
+		} else {
+			gr.sched = newIntervalSchedule(gr.key, gr.interval)
+		}
+		for _, r := range g.Rules {
+			gr.rules = append(gr.rules, newRuleRuntime(r, g.Limit, m.evalOpts))
+		}
+		out = append(out, gr)
+	}
+	return out
+}
+
+func (m *Manager) startGroup(ctx context.Context, g *groupRuntime) {
+	m.metrics.initGroup(g)
+	gctx, cancel := context.WithCancel(ctx)
+	g.cancel, g.done = cancel, make(chan struct{})
+	go g.run(gctx)
+}
+
+func (g *groupRuntime) stop() {
+	if g.cancel == nil {
+		return
+	}
+	g.cancel()
+	<-g.done
+	g.cancel = nil
+}
+
+// restore loads persisted alerts into the rules they belong to. Alerts of
+// rules that no longer exist are resolved and forgotten; pending alerts of
+// a group that was not evaluated for longer than the outage tolerance start
+// over, as in Prometheus, while firing ones always stay firing.
+func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.Time) error {
+	alerts, err := m.store.LoadAlerts(ctx)
+	if err != nil {
+		return fmt.Errorf("loading alert state: %w", err)
+	}
+	marks, err := m.store.LoadGroupMarks(ctx)
+	if err != nil {
+		return fmt.Errorf("loading group marks: %w", err)
+	}
+	lastEval := map[string]time.Time{}
+	for _, mk := range marks {
+		lastEval[mk.Group] = mk.LastEvalAt
+	}
+	byID := map[string]*ruleRuntime{}
+	groupOf := map[string]string{}
+	for _, g := range groups {
+		for _, rt := range g.rules {
+			byID[rt.rule.ID] = rt
+			groupOf[rt.rule.ID] = g.key
+		}
+	}
+	batch := &state.Batch{Group: "restore"}
+	restored := 0
+	for _, a := range alerts {
+		if a.Key.RuleID == internalRuleID {
+			continue // restored with the internal group
+		}
+		rt := byID[a.Key.RuleID]
+		if rt == nil {
+			if a.State == alert.StateFiring {
+				a.State, a.ResolvedAt = alert.StateInactive, now
+				ev := newEvent(alert.EventResolved, a, now, "")
+				batch.Events = append(batch.Events, ev)
+			}
+			batch.Deletes = append(batch.Deletes, a.Key)
+			continue
+		}
+		if a.State == alert.StatePending {
+			last := lastEval[groupOf[rt.rule.ID]]
+			if last.IsZero() || now.Sub(last) > m.outageTolerance {
+				batch.Deletes = append(batch.Deletes, a.Key)
+				continue
+			}
+		}
+		rt.states[a.Key.ID] = a
+		restored++
+	}
+	if !batch.Empty() {
+		if err := m.store.Commit(ctx, batch); err != nil {
+			return fmt.Errorf("storing restore results: %w", err)
+		}
+		if len(batch.Events) > 0 && m.onEvents != nil {
+			m.onEvents()
+		}
+	}
+	m.log.Info("alert state restored", "alerts", restored, "dropped", len(batch.Deletes))
+	return nil
+}
+
+// countAlerts counts alerts in a state, for the alerter_alerts gauge.
+func (m *Manager) countAlerts(st alert.State) int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, g := range m.allGroups() {
+		for _, rt := range g.rules {
+			rt.mu.RLock()
+			for _, a := range rt.states {
+				if a.State == st {
+					n++
+				}
+			}
+			rt.mu.RUnlock()
+		}
+	}
+	return n
+}

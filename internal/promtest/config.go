@@ -1,0 +1,79 @@
+package promtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options configures the Prometheus server that Start runs.
+type Options struct {
+	// Targets are host:port addresses scraped at /metrics, e.g. Source.Addr().
+	Targets []string
+	// ScrapeInterval defaults to 1s. The scrape timeout equals it.
+	ScrapeInterval time.Duration
+	// EvaluationInterval is Prometheus's own rule evaluation interval;
+	// it defaults to 1s.
+	EvaluationInterval time.Duration
+	// RuleFiles are loaded by Prometheus's own rule manager. Relative paths
+	// are resolved against the test's working directory.
+	RuleFiles []string
+	// JobName is the job label of the targets; it defaults to "promtest".
+	JobName string
+	// ExtraArgs are appended to the command line.
+	ExtraArgs []string
+}
+
+func (o Options) withDefaults() Options {
+	if o.ScrapeInterval <= 0 {
+		o.ScrapeInterval = time.Second
+	}
+	if o.EvaluationInterval <= 0 {
+		o.EvaluationInterval = time.Second
+	}
+	if o.JobName == "" {
+		o.JobName = "promtest"
+	}
+	return o
+}
+
+// configYAML renders prometheus.yml. Targets honour their own labels so a
+// test reads back exactly the labels it set (job and instance are added only
+// where a series has none).
+func (o Options) configYAML() (string, error) {
+	var b strings.Builder
+	timeout := min(o.ScrapeInterval, 10*time.Second)
+	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: %s\n",
+		promDuration(o.ScrapeInterval), promDuration(timeout), promDuration(o.EvaluationInterval))
+	if len(o.RuleFiles) > 0 {
+		b.WriteString("rule_files:\n")
+		for _, f := range o.RuleFiles {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				return "", fmt.Errorf("rule file %q: %w", f, err)
+			}
+			fmt.Fprintf(&b, "  - %s\n", yamlString(abs))
+		}
+	}
+	if len(o.Targets) > 0 {
+		fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    honor_labels: true\n    static_configs:\n      - targets:\n",
+			yamlString(o.JobName))
+		for _, tg := range o.Targets {
+			fmt.Fprintf(&b, "          - %s\n", yamlString(tg))
+		}
+	}
+	return b.String(), nil
+}
+
+// promDuration formats d the way Prometheus's config accepts (no fractions).
+func promDuration(d time.Duration) string {
+	return fmt.Sprintf("%dms", max(d.Milliseconds(), 1))
+}
+
+// yamlString quotes s; a JSON string is a valid YAML double-quoted scalar.
+func yamlString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -1,0 +1,87 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/prometheus/common/config"
+)
+
+// maxSnippet bounds the response body quoted in a StatusError.
+const maxSnippet = 512
+
+// StatusError is a non-2xx response from the webhook.
+type StatusError struct {
+	// URL is the webhook's redacted URL.
+	URL        string
+	StatusCode int
+	// Body is the start of the response body, sanitised.
+	Body string
+}
+
+// Error says which status the webhook answered, and what it said.
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("webhook: %s answered %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Body != "" {
+		msg += ": " + e.Body
+	}
+	return msg
+}
+
+// Retryable is true for 5xx and 429, after which the same request may
+// succeed; other statuses mean the request itself is wrong.
+func (e *StatusError) Retryable() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode/100 == 5
+}
+
+// readSnippet reads the start of a response body as one printable line.
+func readSnippet(r io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(r, maxSnippet))
+	truncated := len(b) == maxSnippet
+	// Drop a rune cut in half by the limit.
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, strings.TrimSpace(string(b)))
+	if truncated {
+		s += "…"
+	}
+	return s
+}
+
+// redactURL shows where a webhook is without what may be a secret in it:
+// scheme and host only. Userinfo, path and query are dropped, since
+// webhook URLs commonly carry tokens in any of them (Slack and Discord in
+// the path, others in the query).
+func redactURL(u *config.URL) string {
+	if u == nil || u.URL == nil {
+		return "<none>"
+	}
+	r := url.URL{Scheme: u.Scheme, Host: u.Host}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		r.Path = "/<redacted>"
+	}
+	return r.String()
+}
+
+// redactErr replaces the URL that net/http puts into its errors (with the
+// password stripped, but the path and query intact) by the redacted one.
+// The rest of the chain is kept for errors.Is, e.g. DeadlineExceeded.
+func redactErr(err error, redacted string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: redacted, Err: ue.Err}
+	}
+	return err
+}

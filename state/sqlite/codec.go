@@ -1,0 +1,193 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+)
+
+// encodeTime returns t as Unix nanoseconds, 0 for the zero time. Times that
+// would not decode to an equal instant are refused rather than stored wrong:
+// those outside 1677-09-21..2262-04-11, and the Unix epoch itself, whose 0 is
+// taken by the zero time.
+func encodeTime(t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	minTime, maxTime := time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fmt.Errorf("time %s is outside the storable range %s..%s", t, minTime.UTC(), maxTime.UTC())
+	}
+	n := t.UnixNano()
+	if n == 0 {
+		return 0, fmt.Errorf("time %s is the Unix epoch, which is reserved for the zero time", t)
+	}
+	return n, nil
+}
+
+// decodeTime is the inverse of encodeTime; instants come back in UTC.
+func decodeTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// encodeValue returns v's IEEE-754 bits, so that NaN (with its payload),
+// ±Inf and -0 survive SQLite, which turns a NaN REAL into NULL.
+func encodeValue(v float64) int64 { return int64(math.Float64bits(v)) }
+
+// decodeValue is the inverse of encodeValue.
+func decodeValue(n int64) float64 { return math.Float64frombits(uint64(n)) }
+
+// encodeFingerprint stores the uint64 fingerprint's bits in SQLite's int64.
+func encodeFingerprint(fp model.Fingerprint) int64 { return int64(fp) }
+
+// decodeFingerprint is the inverse of encodeFingerprint.
+func decodeFingerprint(n int64) model.Fingerprint { return model.Fingerprint(uint64(n)) }
+
+// labelMap has LabelSet's layout without its UnmarshalJSON, which validates
+// names: what was stored must load again whatever the validation scheme.
+type labelMap = map[model.LabelName]model.LabelValue
+
+// encodeLabels returns ls as a JSON object; a nil set is "null", so nil and
+// empty sets stay distinct. Invalid UTF-8 (which Prometheus never returns)
+// is stored as U+FFFD, as encoding/json does, rather than failing the batch.
+func encodeLabels(ls model.LabelSet) (string, error) {
+	b, err := json.Marshal(labelMap(ls))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// decodeLabels is the inverse of encodeLabels.
+func decodeLabels(b []byte) (model.LabelSet, error) {
+	var m labelMap
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return model.LabelSet(m), nil
+}
+
+// decodeState converts the stored state, refusing values alert.State cannot
+// hold instead of wrapping them.
+func decodeState(n int64) (alert.State, error) {
+	if n < 0 || n > math.MaxUint8 {
+		return 0, fmt.Errorf("state %d out of range", n)
+	}
+	return alert.State(n), nil
+}
+
+// alertSnapshot is the outbox's JSON form of an alert. It is a format of its
+// own, not alert.Alert's default encoding, so that a field added to
+// alert.Alert cannot silently change what old rows decode to. The value is
+// strconv's shortest round-tripping text ("NaN", "+Inf", "-0" included)
+// because JSON numbers cannot hold NaN or infinities; times are Unix
+// nanoseconds as in the tables.
+type alertSnapshot struct {
+	RuleID           string   `json:"rule_id"`
+	Fingerprint      string   `json:"fp"`
+	Labels           labelMap `json:"labels"`
+	Annotations      labelMap `json:"annotations"`
+	State            uint8    `json:"state"`
+	Value            string   `json:"value"`
+	GeneratorURL     string   `json:"generator_url"`
+	ActiveAt         int64    `json:"active_at"`
+	FiredAt          int64    `json:"fired_at"`
+	ResolvedAt       int64    `json:"resolved_at"`
+	KeepFiringSince  int64    `json:"keep_firing_since"`
+	LastEvalAt       int64    `json:"last_eval_at"`
+	SeverityRaisedAt int64    `json:"severity_raised_at"`
+}
+
+// alertTimes lists an alert's times in one fixed order, shared by the
+// snapshot and the alerts table so neither can forget one.
+func alertTimes(a *alert.Alert) [6]*time.Time {
+	return [6]*time.Time{
+		&a.ActiveAt, &a.FiredAt, &a.ResolvedAt,
+		&a.KeepFiringSince, &a.LastEvalAt, &a.SeverityRaisedAt,
+	}
+}
+
+// encodeAlertTimes encodes alertTimes(a) in order.
+func encodeAlertTimes(a *alert.Alert) ([6]int64, error) {
+	var out [6]int64
+	for i, t := range alertTimes(a) {
+		n, err := encodeTime(*t)
+		if err != nil {
+			return out, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// decodeAlertTimes sets a's times from encodeAlertTimes' output.
+func decodeAlertTimes(a *alert.Alert, ns [6]int64) {
+	for i, t := range alertTimes(a) {
+		*t = decodeTime(ns[i])
+	}
+}
+
+// encodeSnapshot returns the outbox's JSON for a.
+func encodeSnapshot(a *alert.Alert) (string, error) {
+	ts, err := encodeAlertTimes(a)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(alertSnapshot{
+		RuleID:           a.Key.RuleID,
+		Fingerprint:      a.Key.ID.String(),
+		Labels:           labelMap(a.Labels),
+		Annotations:      labelMap(a.Annotations),
+		State:            uint8(a.State),
+		Value:            strconv.FormatFloat(a.Value, 'g', -1, 64),
+		GeneratorURL:     a.GeneratorURL,
+		ActiveAt:         ts[0],
+		FiredAt:          ts[1],
+		ResolvedAt:       ts[2],
+		KeepFiringSince:  ts[3],
+		LastEvalAt:       ts[4],
+		SeverityRaisedAt: ts[5],
+	})
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// decodeSnapshot is the inverse of encodeSnapshot.
+func decodeSnapshot(b []byte) (alert.Alert, error) {
+	var s alertSnapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return alert.Alert{}, err
+	}
+	fp, err := model.ParseFingerprint(s.Fingerprint)
+	if err != nil {
+		return alert.Alert{}, fmt.Errorf("fingerprint: %w", err)
+	}
+	v, err := strconv.ParseFloat(s.Value, 64)
+	if err != nil {
+		return alert.Alert{}, fmt.Errorf("value: %w", err)
+	}
+	a := alert.Alert{
+		Key:          alert.Key{RuleID: s.RuleID, ID: fp},
+		Labels:       model.LabelSet(s.Labels),
+		Annotations:  model.LabelSet(s.Annotations),
+		State:        alert.State(s.State),
+		Value:        v,
+		GeneratorURL: s.GeneratorURL,
+	}
+	decodeAlertTimes(&a, [6]int64{
+		s.ActiveAt, s.FiredAt, s.ResolvedAt,
+		s.KeepFiringSince, s.LastEvalAt, s.SeverityRaisedAt,
+	})
+	return a, nil
+}

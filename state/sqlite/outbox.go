@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alerter/alerter/alert"
+)
+
+const (
+	insertEventSQL = `INSERT INTO outbox (kind, at, prev_severity, alert, created_at)
+		VALUES (?, ?, ?, ?, ?)`
+
+	pendingEventsSQL = `SELECT id, kind, at, prev_severity, alert FROM outbox
+		WHERE delivered_at IS NULL ORDER BY id LIMIT ?`
+
+	// The delivered_at IS NULL condition keeps the first delivery time when
+	// an event is marked twice.
+	markDeliveredSQL = `UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`
+
+	outboxDepthSQL = `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`
+
+	pruneDeliveredSQL = `DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`
+)
+
+// PendingEvents returns up to limit undelivered events in the order they
+// were committed. A limit of zero or less returns none.
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]*alert.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite state: reading outbox: %w", err)
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, pendingEventsSQL, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite state: reading outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*alert.Event
+	for rows.Next() {
+		var (
+			e        alert.Event
+			kind, at int64
+			snap     []byte
+		)
+		if err := rows.Scan(&e.ID, &kind, &at, &e.PrevSeverity, &snap); err != nil {
+			return nil, fmt.Errorf("sqlite state: reading outbox: %w", err)
+		}
+		if kind <= 0 || kind > 255 {
+			return nil, fmt.Errorf("sqlite state: outbox event %d: kind %d out of range", e.ID, kind)
+		}
+		e.Kind = alert.EventKind(kind)
+		e.At = decodeTime(at)
+		if e.Alert, err = decodeSnapshot(snap); err != nil {
+			return nil, fmt.Errorf("sqlite state: outbox event %d: alert: %w", e.ID, err)
+		}
+		out = append(out, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite state: reading outbox: %w", err)
+	}
+	return out, nil
+}
+
+// MarkDelivered records that the events were delivered at at, in one
+// transaction. IDs that are unknown (already pruned) or already delivered
+// are left as they are, so a retried call is harmless.
+func (s *Store) MarkDelivered(ctx context.Context, ids []int64, at time.Time) (err error) {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite state: marking delivered: %w", err)
+	}
+	if at.IsZero() {
+		// delivered_at is also what PruneDelivered ages rows by.
+		return errors.New("sqlite state: marking delivered: zero delivery time")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ts, err := encodeTime(at)
+	if err != nil {
+		return fmt.Errorf("sqlite state: marking delivered: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite state: marking delivered: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	st := tx.StmtContext(ctx, s.stmts.markDelivered)
+	for _, id := range ids {
+		if _, err := st.ExecContext(ctx, ts, id); err != nil {
+			return fmt.Errorf("sqlite state: marking event %d delivered: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite state: marking delivered: %w", err)
+	}
+	return nil
+}
+
+// OutboxDepth counts undelivered events; it reads only the partial index of
+// undelivered rows, so it stays cheap however many delivered rows are kept.
+func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, outboxDepthSQL).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite state: counting outbox: %w", err)
+	}
+	return n, nil
+}
+
+// PruneDelivered deletes events delivered before olderThan and returns how
+// many it deleted. Undelivered events are never pruned, however old. It is
+// not part of state.Store: retention is this backend's concern.
+func (s *Store) PruneDelivered(ctx context.Context, olderThan time.Time) (int64, error) {
+	cutoff, err := encodeTime(olderThan)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite state: pruning outbox: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, pruneDeliveredSQL, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite state: pruning outbox: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite state: pruning outbox: %w", err)
+	}
+	return n, nil
+}

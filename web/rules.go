@@ -1,0 +1,215 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/evaluator"
+)
+
+// The JSON shapes below are Prometheus's /api/v1/rules and /api/v1/alerts
+// shapes, so that Grafana and scripts written for Prometheus read alerter.
+// Fields after the Prometheus ones are alerter's additions.
+
+type apiAlert struct {
+	Labels          model.LabelSet `json:"labels"`
+	Annotations     model.LabelSet `json:"annotations"`
+	State           string         `json:"state"`
+	ActiveAt        *time.Time     `json:"activeAt,omitempty"`
+	KeepFiringSince *time.Time     `json:"keepFiringSince,omitempty"`
+	Value           string         `json:"value"`
+	Fingerprint     string         `json:"fingerprint"`
+}
+
+type apiSeverity struct {
+	Severity  string `json:"severity"`
+	Condition string `json:"condition"`
+}
+
+type apiRule struct {
+	State          string         `json:"state,omitempty"`
+	Name           string         `json:"name"`
+	Query          string         `json:"query"`
+	Duration       float64        `json:"duration,omitempty"`
+	KeepFiringFor  float64        `json:"keepFiringFor,omitempty"`
+	Labels         model.LabelSet `json:"labels"`
+	Annotations    model.LabelSet `json:"annotations,omitempty"`
+	Alerts         []apiAlert     `json:"alerts,omitempty"`
+	Health         string         `json:"health"`
+	LastError      string         `json:"lastError,omitempty"`
+	EvaluationTime float64        `json:"evaluationTime"`
+	LastEvaluation time.Time      `json:"lastEvaluation"`
+	Type           string         `json:"type"`
+	Condition      string         `json:"condition,omitempty"`
+	Resolve        string         `json:"resolve,omitempty"`
+	Severities     []apiSeverity  `json:"severities,omitempty"`
+}
+
+type apiGroup struct {
+	Name           string    `json:"name"`
+	File           string    `json:"file"`
+	Rules          []apiRule `json:"rules"`
+	Interval       float64   `json:"interval"`
+	Schedule       string    `json:"schedule,omitempty"`
+	Limit          int       `json:"limit"`
+	EvaluationTime float64   `json:"evaluationTime"`
+	LastEvaluation time.Time `json:"lastEvaluation"`
+}
+
+func toAPIAlert(a *alert.Alert) apiAlert {
+	out := apiAlert{
+		Labels:      a.Labels,
+		Annotations: a.Annotations,
+		State:       a.State.String(),
+		Value:       strconv.FormatFloat(a.Value, 'e', -1, 64),
+		Fingerprint: a.Fingerprint().String(),
+	}
+	if out.Labels == nil {
+		out.Labels = model.LabelSet{}
+	}
+	if out.Annotations == nil {
+		out.Annotations = model.LabelSet{}
+	}
+	if !a.ActiveAt.IsZero() {
+		t := a.ActiveAt
+		out.ActiveAt = &t
+	}
+	if !a.KeepFiringSince.IsZero() {
+		t := a.KeepFiringSince
+		out.KeepFiringSince = &t
+	}
+	return out
+}
+
+func labelSet(m map[string]string) model.LabelSet {
+	ls := make(model.LabelSet, len(m))
+	for k, v := range m {
+		ls[model.LabelName(k)] = model.LabelValue(v)
+	}
+	return ls
+}
+
+func toAPIRule(rs evaluator.RuleStatus, withAlerts bool) apiRule {
+	r := rs.Rule
+	out := apiRule{
+		Name:           r.Name(),
+		Query:          r.Query,
+		Labels:         labelSet(r.Labels),
+		Health:         string(rs.Health),
+		LastError:      rs.LastError,
+		EvaluationTime: rs.EvalDuration.Seconds(),
+		LastEvaluation: rs.LastEval,
+	}
+	if !r.IsAlerting() {
+		out.Type = "recording"
+		return out
+	}
+	out.Type = "alerting"
+	out.State = rs.State.String()
+	out.Duration = r.For.Seconds()
+	out.KeepFiringFor = r.KeepFiringFor.Seconds()
+	out.Annotations = labelSet(r.Annotations)
+	if r.Condition != nil {
+		out.Condition = r.Condition.Source
+	}
+	if r.Resolve != nil {
+		out.Resolve = r.Resolve.Source
+	}
+	for _, s := range r.Severities {
+		out.Severities = append(out.Severities, apiSeverity{Severity: s.Name, Condition: s.Condition.Source})
+	}
+	if withAlerts {
+		out.Alerts = make([]apiAlert, 0, len(rs.Alerts))
+		for _, a := range rs.Alerts {
+			out.Alerts = append(out.Alerts, toAPIAlert(a))
+		}
+	}
+	return out
+}
+
+// rules serves GET /api/v1/rules with Prometheus's filters: type
+// (alert|record), rule_name[], rule_group[], file[] and exclude_alerts.
+func (a *API) rules(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_data", err.Error())
+		return
+	}
+	typ := r.Form.Get("type")
+	if typ != "" && typ != "alert" && typ != "record" {
+		writeError(w, http.StatusBadRequest, "bad_data", `invalid type parameter: must be "alert" or "record"`)
+		return
+	}
+	excludeAlerts := false
+	if v := r.Form.Get("exclude_alerts"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_data", "invalid exclude_alerts parameter: "+err.Error())
+			return
+		}
+		excludeAlerts = b
+	}
+	names := set(r.Form["rule_name[]"])
+	groupsF := set(r.Form["rule_group[]"])
+	files := set(r.Form["file[]"])
+
+	groups := []apiGroup{}
+	for _, g := range a.opts.Rules.Groups() {
+		if !match(groupsF, g.Name) || !match(files, g.File) {
+			continue
+		}
+		ag := apiGroup{
+			Name:           g.Name,
+			File:           g.File,
+			Interval:       g.Interval.Seconds(),
+			Schedule:       g.Schedule,
+			Limit:          g.Limit,
+			EvaluationTime: g.EvalDuration.Seconds(),
+			LastEvaluation: g.LastEval,
+			Rules:          []apiRule{},
+		}
+		for _, rs := range g.Rules {
+			if !match(names, rs.Rule.Name()) {
+				continue
+			}
+			if (typ == "alert" && !rs.Rule.IsAlerting()) || (typ == "record" && rs.Rule.IsAlerting()) {
+				continue
+			}
+			ag.Rules = append(ag.Rules, toAPIRule(rs, !excludeAlerts))
+		}
+		if (len(names) > 0 || typ != "") && len(ag.Rules) == 0 {
+			continue
+		}
+		groups = append(groups, ag)
+	}
+	writeData(w, map[string]any{"groups": groups})
+}
+
+// alerts serves GET /api/v1/alerts: every pending and firing alert.
+func (a *API) alerts(w http.ResponseWriter, _ *http.Request) {
+	out := []apiAlert{}
+	for _, g := range a.opts.Rules.Groups() {
+		for _, rs := range g.Rules {
+			for _, al := range rs.Alerts {
+				out = append(out, toAPIAlert(al))
+			}
+		}
+	}
+	writeData(w, map[string]any{"alerts": out})
+}
+
+func set(vals []string) map[string]bool {
+	if len(vals) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[v] = true
+	}
+	return m
+}
+
+func match(s map[string]bool, v string) bool { return s == nil || s[v] }
