@@ -126,22 +126,31 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (model.V
 	if err != nil {
 		return nil, &Error{Type: "network", Msg: redact(err), Status: resp.StatusCode, unavail: true, err: err}
 	}
+	return decodeResponse(resp.StatusCode, body)
+}
+
+// decodeResponse turns an API answer into a vector or an *Error.
+func decodeResponse(status int, body []byte) (model.Vector, error) {
 	var ar apiResponse
 	if err := json.Unmarshal(body, &ar); err != nil {
 		snippet := string(body)
 		if len(snippet) > 200 {
 			snippet = snippet[:200] + "…"
 		}
-		return nil, &Error{Type: "http", Msg: "unexpected response: " + snippet, Status: resp.StatusCode, unavail: true}
+		return nil, &Error{Type: "http", Msg: "unexpected response: " + snippet, Status: status, unavail: true}
 	}
 	if ar.Status != "success" {
-		e := &Error{Type: ar.ErrorType, Msg: ar.Error, Status: resp.StatusCode}
+		e := &Error{Type: ar.ErrorType, Msg: ar.Error, Status: status}
 		switch {
-		case resp.StatusCode >= 500, ar.ErrorType == "timeout", ar.ErrorType == "canceled", ar.ErrorType == "unavailable", ar.ErrorType == "internal":
+		case status >= 500, status == 0 && ar.Status == "",
+			ar.ErrorType == "timeout", ar.ErrorType == "canceled", ar.ErrorType == "unavailable", ar.ErrorType == "internal":
 			e.unavail = true
 		}
 		if e.Type == "" {
 			e.Type = "http"
+			if e.Msg == "" {
+				e.Msg = "unexpected response status " + strconv.Quote(ar.Status)
+			}
 		}
 		return nil, e
 	}
@@ -155,6 +164,11 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (model.V
 		if err := json.Unmarshal(qd.Result, &v); err != nil {
 			return nil, &Error{Type: "decode", Msg: err.Error(), unavail: true}
 		}
+		for _, s := range v {
+			if s == nil || s.Metric == nil {
+				return nil, &Error{Type: "decode", Msg: "vector sample without metric", unavail: true}
+			}
+		}
 		return v, nil
 	case "scalar":
 		var s model.Scalar
@@ -163,7 +177,7 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (model.V
 		}
 		return model.Vector{{Metric: model.Metric{}, Value: s.Value, Timestamp: s.Timestamp}}, nil
 	default:
-		return nil, &Error{Type: "bad_data", Msg: fmt.Sprintf("rule result is a %s, not a vector or scalar", qd.ResultType)}
+		return nil, &Error{Type: "bad_data", Msg: fmt.Sprintf("rule result is a %q, not a vector or scalar", qd.ResultType)}
 	}
 }
 

@@ -182,11 +182,13 @@ func fire(a *alert.Alert, ts time.Time, res *StepResult) {
 
 // dropAll forgets every alert of the rule. Prometheus drops them silently
 // and Alertmanager later times them out as resolved; alerter has no such
-// time-out downstream, so firing alerts get an explicit resolved event.
+// time-out downstream, so alerts that were firing get an explicit resolved
+// event (not those that would have fired in this very step: their firing
+// event is dropped too).
 func dropAll(states map[model.Fingerprint]*alert.Alert, ts time.Time) StepResult {
 	var res StepResult
 	for id, a := range states {
-		if a.State == alert.StateFiring {
+		if a.State == alert.StateFiring && !a.FiredAt.Equal(ts) {
 			a.State = alert.StateInactive
 			a.ResolvedAt = ts
 			res.Events = append(res.Events, newEvent(alert.EventResolved, a, ts, ""))

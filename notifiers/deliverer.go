@@ -56,8 +56,18 @@ type integration struct {
 	Integration
 }
 
-// Deliverer drains the outbox into the integrations of one receiver. It is
-// the only writer of delivery marks for its outbox.
+// Deliverer drains the outbox into the integrations of one receiver.
+//
+// Delivery is at least once per integration: an event leaves the outbox
+// only when every integration has accepted it, and each integration gets
+// the events of a group in outbox order, never a later one before an
+// earlier one it has not accepted. The exception is a permanent rejection
+// (a 400, say): it is logged, counted in
+// alerter_notifications_failed_total{reason="permanent"} and the events
+// are marked delivered anyway, since retrying cannot fix the request and
+// would hold up its group forever.
+//
+// A Deliverer must be the only one marking events of its outbox delivered.
 type Deliverer struct {
 	outbox         Outbox
 	receiver       string
@@ -133,7 +143,7 @@ func NewDeliverer(o DelivererOptions) (*Deliverer, error) {
 			return nil, fmt.Errorf("notifiers: receiver %q: integration %d is nil", o.Receiver, i)
 		}
 		name := fmt.Sprintf("integration%d", i)
-		if n, ok := in.(Named); ok {
+		if n, ok := in.(Named); ok && n.Name() != "" {
 			name = n.Name()
 		}
 		d.integrations = append(d.integrations, integration{name: name, Integration: in})

@@ -17,7 +17,7 @@ type Integration interface {
 
 // Named is implemented by integrations that name themselves, for the
 // "integration" label of metrics and for logs. An integration that does
-// not is called "integration<index>".
+// not (or returns "") is called "integration<index>".
 type Named interface {
 	Name() string
 }

@@ -12,8 +12,8 @@ const (
 	reasonPermanent = "permanent"
 )
 
-// metrics are the Deliverer's instruments. Several Deliverers (one per
-// receiver) can share one registry: they share the collectors.
+// metrics are the Deliverer's instruments. Deliverers that register with
+// one registry (two instances in one process) share the collectors.
 type metrics struct {
 	total   *prometheus.CounterVec
 	failed  *prometheus.CounterVec

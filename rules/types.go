@@ -42,6 +42,16 @@ type Rule struct {
 	// ID is the rule's stable identity within the whole rule set: group key,
 	// rule name and static labels (with an ordinal when that repeats). State
 	// is carried across reloads and restarts by ID.
+	//
+	// Its form is Key() of the group, "/", the name, then the rule's own
+	// labels as written (not the group's), sorted, as {a="1", b="2"}:
+	//
+	//	rules/api.yml;api/HighErrorRate{team="api"}
+	//
+	// When rules of one group would share an ID, the later ones get "#2",
+	// "#3", ... in file order. Editing a rule's expression, conditions,
+	// annotations or severities keeps its ID; renaming it, changing its
+	// own labels or moving it to another group or file gives a new one.
 	ID string
 	// Alert is the alert name; empty for recording rules.
 	Alert string

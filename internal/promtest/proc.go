@@ -24,6 +24,7 @@ type Proc struct {
 	name    string
 	cmd     *exec.Cmd
 	logPath string
+	grace   time.Duration // how long Stop waits before SIGKILL
 	done    chan struct{}
 	err     error // valid once done is closed
 }
@@ -67,6 +68,7 @@ func startProc(path string, args, env []string, logPath string) (*Proc, error) {
 		name:    filepath.Base(path),
 		cmd:     cmd,
 		logPath: logPath,
+		grace:   stopGrace,
 		done:    make(chan struct{}),
 	}
 	go func() {
@@ -121,7 +123,7 @@ func (p *Proc) stop(sig syscall.Signal) error {
 		p.signalGroup(sig)
 		select {
 		case <-p.done:
-		case <-time.After(stopGrace):
+		case <-time.After(p.grace):
 			p.signalGroup(syscall.SIGKILL)
 			<-p.done
 		}

@@ -39,6 +39,10 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 			d.fail(k, path, fmt.Sprintf("mapping keys must be scalars, got %s", describeNode(k)))
 			continue
 		}
+		if isNull(k) {
+			d.fail(k, path, "mapping keys must not be null")
+			continue
+		}
 		if first, dup := seen[k.Value]; dup {
 			d.fail(k, path, fmt.Sprintf("duplicate key %q (first defined at line %d)", k.Value, first.Line))
 			continue

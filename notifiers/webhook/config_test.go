@@ -61,7 +61,8 @@ func TestConfigBad(t *testing.T) {
 	}{
 		{file: "bad_unknown_key.yml", want: []string{"field retries not found"}},
 		{file: "bad_no_url.yml", want: []string{"url is required"}},
-		{file: "bad_values.yml", want: []string{"url scheme must be http or https", "max_alerts must not be negative", "timeout must not be negative"}},
+		{file: "bad_values.yml", want: []string{"url scheme must be http or https", "max_alerts must not be negative"}},
+		{file: "bad_timeout.yml", want: []string{"not a valid duration"}},
 		{file: "bad_http_config.yml", want: []string{"at most one of basic_auth"}},
 	}
 	for _, tt := range tests {
@@ -85,5 +86,15 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := New(Options{Config: &Config{}}); err == nil {
 		t.Error("New without URL succeeded")
+	}
+}
+
+func TestConfigValidateReportsAll(t *testing.T) {
+	c := &Config{MaxAlerts: -1, Timeout: -1}
+	err := c.Validate()
+	for _, w := range []string{"url is required", "max_alerts", "timeout"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
 	}
 }

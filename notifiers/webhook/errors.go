@@ -68,11 +68,11 @@ func redactURL(u *config.URL) string {
 	if u == nil || u.URL == nil {
 		return "<none>"
 	}
-	r := url.URL{Scheme: u.Scheme, Host: u.Host}
+	r := u.Scheme + "://" + u.Host
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		r.Path = "/<redacted>"
+		r += "/<redacted>"
 	}
-	return r.String()
+	return r
 }
 
 // redactErr replaces the URL that net/http puts into its errors (with the

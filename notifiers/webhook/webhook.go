@@ -24,7 +24,8 @@ const DefaultUserAgent = "alerter/unknown"
 type Options struct {
 	// Config is the receiver's webhook configuration; required.
 	Config *Config
-	// Receiver names the receiver in payloads.
+	// Receiver names the receiver in logs, and in payloads of messages
+	// that do not name one.
 	Receiver string
 	// ExternalURL is alerter's own URL, sent as externalURL.
 	ExternalURL string
@@ -81,7 +82,7 @@ func New(o Options) (*Notifier, error) {
 	if n.logger == nil {
 		n.logger = slog.New(slog.DiscardHandler)
 	}
-	n.logger = n.logger.With("integration", "webhook", "url", n.redacted)
+	n.logger = n.logger.With("receiver", n.receiver, "integration", "webhook", "url", n.redacted)
 	return n, nil
 }
 
@@ -95,8 +96,10 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if m == nil || len(m.Events) == 0 {
 		return false, nil
 	}
+	payload := NewPayload(m, n.externalURL, n.maxAlerts)
+	payload.Receiver = cmp.Or(payload.Receiver, n.receiver)
 	var body bytes.Buffer
-	if err := json.NewEncoder(&body).Encode(NewPayload(m, n.externalURL, n.maxAlerts)); err != nil {
+	if err := json.NewEncoder(&body).Encode(payload); err != nil {
 		return false, fmt.Errorf("webhook: encoding payload: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.timeout)

@@ -236,3 +236,15 @@ func TestNotifyHonoursCallerContext(t *testing.T) {
 		t.Errorf("retry=%v err=%v, want a retryable context.Canceled", retry, err)
 	}
 }
+
+func TestNotifyReceiverFallback(t *testing.T) {
+	rc := newReceiver(t, nil)
+	m := message(firing(1, testLabels, nil))
+	m.Receiver = ""
+	if _, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeStrict(t, rc.got()[0].Body).Receiver; got != "team-api" {
+		t.Errorf("receiver %q, want the Notifier's", got)
+	}
+}

@@ -20,9 +20,19 @@ func (s *Store) Commit(ctx context.Context, b *state.Batch) error {
 		if b != nil {
 			group = b.Group
 		}
-		return fmt.Errorf("sqlite state: committing group %q: %w", group, err)
+		return fmt.Errorf("sqlite state: committing group %q: %w", group, withCtxErr(ctx, err))
 	}
 	return nil
+}
+
+// withCtxErr makes err match ctx's error when ctx is done: database/sql rolls
+// back a transaction whose context ends and then reports the interrupted
+// statement as "statement is closed", hiding the cause from errors.Is.
+func withCtxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }
 
 func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
@@ -42,7 +52,7 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 			return fmt.Errorf("event %d is nil", i)
 		}
 	}
-	if b.EvaluatedAt.IsZero() && len(b.Upserts) == 0 && len(b.Deletes) == 0 && len(b.Events) == 0 {
+	if b.Empty() && b.EvaluatedAt.IsZero() {
 		return nil
 	}
 

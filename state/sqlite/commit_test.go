@@ -233,7 +233,7 @@ func TestCommitAtomic(t *testing.T) {
 // written. Whether the commit won the race or not, the store must hold all
 // of the batch or none of it, and the error must say which.
 func TestCommitCanceledMidway(t *testing.T) {
-	for _, delay := range []time.Duration{0, 100 * time.Microsecond, time.Millisecond, 5 * time.Millisecond} {
+	for _, delay := range []time.Duration{0, 100 * time.Microsecond, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond, time.Minute} {
 		t.Run(delay.String(), func(t *testing.T) {
 			s := openTest(t, "")
 			b := &state.Batch{Group: "g", EvaluatedAt: t0}
@@ -262,6 +262,8 @@ func TestCommitCanceledMidway(t *testing.T) {
 				t.Fatalf("Commit succeeded but the store holds %d alerts, %d events (ID %d)", len(got), depth, b.Events[0].ID)
 			case err != nil && (len(got) != 0 || depth != 0 || b.Events[0].ID != 0):
 				t.Fatalf("Commit failed (%v) but the store holds %d alerts, %d events (ID %d)", err, len(got), depth, b.Events[0].ID)
+			case err != nil && !errors.Is(err, context.Canceled):
+				t.Fatalf("Commit error = %v, want it to match context.Canceled", err)
 			}
 		})
 	}

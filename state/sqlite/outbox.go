@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/alerter/alerter/alert"
@@ -49,7 +50,7 @@ func (s *Store) PendingEvents(ctx context.Context, limit int) ([]*alert.Event, e
 		if err := rows.Scan(&e.ID, &kind, &at, &e.PrevSeverity, &snap); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading outbox: %w", err)
 		}
-		if kind <= 0 || kind > 255 {
+		if kind <= 0 || kind > math.MaxUint8 {
 			return nil, fmt.Errorf("sqlite state: outbox event %d: kind %d out of range", e.ID, kind)
 		}
 		e.Kind = alert.EventKind(kind)
@@ -95,11 +96,11 @@ func (s *Store) MarkDelivered(ctx context.Context, ids []int64, at time.Time) (e
 	st := tx.StmtContext(ctx, s.stmts.markDelivered)
 	for _, id := range ids {
 		if _, err := st.ExecContext(ctx, ts, id); err != nil {
-			return fmt.Errorf("sqlite state: marking event %d delivered: %w", id, err)
+			return fmt.Errorf("sqlite state: marking event %d delivered: %w", id, withCtxErr(ctx, err))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite state: marking delivered: %w", err)
+		return fmt.Errorf("sqlite state: marking delivered: %w", withCtxErr(ctx, err))
 	}
 	return nil
 }

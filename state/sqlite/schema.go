@@ -65,6 +65,7 @@ type SchemaVersionError struct {
 	Have, Want int
 }
 
+// Error implements error.
 func (e *SchemaVersionError) Error() string {
 	return fmt.Sprintf("database schema version %d is newer than this build's %d", e.Have, e.Want)
 }

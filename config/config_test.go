@@ -1,0 +1,133 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	for _, in := range []string{"", "# only a comment\n", "{}\n"} {
+		c, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if c.Datasource.URL != DefaultDatasourceURL || c.Storage.Path != DefaultStoragePath ||
+			c.Web.ListenAddress != DefaultListenAddress || time.Duration(c.Global.EvaluationInterval) != DefaultEvaluationInterval {
+			t.Fatalf("defaults not applied: %+v", c)
+		}
+		if !c.Datasource.HTTPClientConfig.FollowRedirects {
+			t.Fatal("HTTP client defaults not applied")
+		}
+	}
+}
+
+func TestParseFull(t *testing.T) {
+	c, err := Parse([]byte(`
+global:
+  evaluation_interval: 15s
+  query_offset: 10s
+  external_labels: {region: eu}
+  external_url: https://alerter.example.com
+datasource:
+  url: https://prom.example.com:9090
+  timeout: 10s
+  down_alert_after: 0s
+  basic_auth:
+    username: u
+    password: secret
+  tls_config:
+    insecure_skip_verify: true
+rule_files: [a.yml, "rules/*.yml"]
+storage: {path: /var/lib/alerter}
+web:
+  listen_address: 127.0.0.1:9999
+  rule_file_check_interval: 0s
+route: {receiver: hook}
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: http://127.0.0.1:5001/
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Datasource.HTTPClientConfig.BasicAuth == nil || string(c.Datasource.HTTPClientConfig.BasicAuth.Password) != "secret" {
+		t.Fatalf("basic auth not decoded: %+v", c.Datasource.HTTPClientConfig.BasicAuth)
+	}
+	if !c.Datasource.HTTPClientConfig.TLSConfig.InsecureSkipVerify {
+		t.Fatal("tls_config not decoded")
+	}
+	if *c.Datasource.DownAlertAfter != 0 || time.Duration(c.Global.QueryOffset) != 10*time.Second {
+		t.Fatal("durations not decoded")
+	}
+	if len(c.Receivers) != 1 || c.Receivers[0].WebhookConfigs[0].URL.String() != "http://127.0.0.1:5001/" {
+		t.Fatalf("receivers: %+v", c.Receivers)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"unknown top-level key", "rule_file: [a]\n", []string{`1:1`, `unknown field "rule_file"`}},
+		{"unknown nested key", "datasource:\n  url: http://x:9090\n  timout: 5s\n", []string{`3:3`, `timout`}},
+		{"unknown key inside http config", "datasource:\n  tls_config:\n    cafile: x\n", []string{`3:5`, `"cafile"`}},
+		{"bad duration", "global:\n  evaluation_interval: 5 minutes\n", []string{`2:24`, `evaluation_interval`}},
+		{"zero interval", "global:\n  evaluation_interval: 0s\n", []string{`2:24`, `must be greater than 0`}},
+		{"bad datasource url", "datasource:\n  url: localhost:9090\n", []string{`2:8`, `datasource.url`}},
+		{"undefined receiver", "route: {receiver: nope}\n", []string{`1:19`, `receiver "nope" is not defined`}},
+		{"duplicate receiver", "route: {receiver: a}\nreceivers:\n  - name: a\n  - name: a\n", []string{`4:11`, `defined twice`}},
+		{"webhook without url", "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs:\n      - {}\n", []string{`webhook_configs[0]`}},
+		{"several errors at once", "foo: 1\nbar: 2\n", []string{`1:1`, `2:1`, `"foo"`, `"bar"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadFileResolvesRulePaths(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "alerter.yml")
+	if err := os.WriteFile(p, []byte("rule_files: [rules/*.yml, /abs/x.yml]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RuleFiles[0] != filepath.Join(dir, "rules/*.yml") || c.RuleFiles[1] != "/abs/x.yml" {
+		t.Fatalf("rule files: %v", c.RuleFiles)
+	}
+	if err := os.WriteFile(p, []byte("bogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(p); err == nil || !strings.Contains(err.Error(), p+": ") {
+		t.Fatalf("error does not name the file: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("global: {evaluation_interval: 1s}\n"))
+	f.Add([]byte("datasource: {url: http://x, basic_auth: {username: a}}\nroute: {receiver: a}\nreceivers: [{name: a, webhook_configs: [{url: http://y}]}]\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b)
+		if err == nil && c == nil {
+			t.Fatal("nil config without error")
+		}
+	})
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Makes sure the tools the tests and the demo need are installed:
+#   go          - the toolchain (not installed here: a clear message instead)
+#   prometheus  - the real server the integration tests run (Debian: prometheus)
+#   amtool      - Alertmanager's CLI, used by later tests (Debian: prometheus-alertmanager)
+# As root it installs the missing Debian packages with apt-get; otherwise it
+# stops and names them. Safe to run again: it does nothing when all is there.
+set -euo pipefail
+
+die() { printf 'ensure-deps: %s\n' "$*" >&2; exit 1; }
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ]; }
+
+have go || die "the go command is not on PATH: install the Go toolchain named in go.mod (go 1.26 or newer) and add its bin directory to PATH"
+
+missing=()
+have prometheus || missing+=(prometheus)
+have amtool || missing+=(prometheus-alertmanager)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	die "missing Debian package(s): ${missing[*]}. Install them as root:
+    sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+fi
+command -v apt-get >/dev/null 2>&1 ||
+	die "missing: ${missing[*]}, and apt-get is not available to install them (Debian/Ubuntu packages: ${missing[*]})"
+
+# The packages' maintainer scripts start their daemons (Prometheus on :9090,
+# Alertmanager on :9093) through invoke-rc.d, which asks policy-rc.d first.
+# Deny for the duration of the install so no stray daemon grabs those ports;
+# tests run their own servers on their own ports.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# Temporary, from alerter scripts/ensure-deps.sh.\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
+
+echo "ensure-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+for tool in prometheus amtool; do
+	have "$tool" || die "$tool still missing after installing ${missing[*]}"
+done

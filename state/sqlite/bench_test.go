@@ -1,0 +1,50 @@
+package sqlite
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/state"
+)
+
+// BenchmarkCommit measures one group evaluation's write: n alerts updated
+// in place (the steady state), each Commit one fsynced transaction.
+func BenchmarkCommit(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("upserts=%d", n), func(b *testing.B) {
+			s := openTest(b, "")
+			batch := &state.Batch{Group: "g"}
+			for i := range n {
+				batch.Upserts = append(batch.Upserts, sampleAlert("r", i))
+			}
+			commit(b, s, batch)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				batch.EvaluatedAt = t0.Add(time.Duration(i+1) * time.Second)
+				for _, a := range batch.Upserts {
+					a.LastEvalAt = batch.EvaluatedAt
+				}
+				commit(b, s, batch)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/alert")
+		})
+	}
+}
+
+// BenchmarkCommitWithEvent adds one outbox event to a one-alert batch, the
+// write of a firing transition.
+func BenchmarkCommitWithEvent(b *testing.B) {
+	s := openTest(b, "")
+	a := sampleAlert("r", 0)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a.LastEvalAt = t0.Add(time.Duration(i+1) * time.Second)
+		commit(b, s, &state.Batch{
+			Group: "g", EvaluatedAt: a.LastEvalAt,
+			Upserts: []*alert.Alert{a},
+			Events:  []*alert.Event{sampleEvent(alert.EventFiring, a)},
+		})
+	}
+}
