@@ -169,8 +169,6 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 			if prev == nil || prev.State == alert.StateInactive {
 				continue
 			}
-			rt.env.Value = value
-			rt.env.Labels = metricMap(metric, rt.env.Labels)
 			done, err := r.Resolve.Eval(&rt.machine, &rt.env)
 			if err != nil {
 				return nil, err
@@ -283,6 +281,7 @@ func (rt *ruleRuntime) templateData(ctx context.Context, metric model.Metric, va
 		ExternalLabels: rt.opts.externalLabelsMap,
 		ExternalURL:    rt.opts.externalURL,
 		Value:          value,
+		Time:           ts,
 	}
 	if q != nil {
 		d.Query = func(query string) ([]rules.Sample, error) {

@@ -1,0 +1,319 @@
+package evaluator
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/alerter/alerter/alert"
+)
+
+const oneRule = `groups:
+- name: g
+  rules:
+  - alert: A
+    expr: x > 1
+    keep_firing_for: 5m
+`
+
+func kinds(evs []*alert.Event) string {
+	s := ""
+	for _, e := range evs {
+		if s != "" {
+			s += ","
+		}
+		s += e.Kind.String() + ":" + string(e.Alert.Labels["alertname"])
+	}
+	return s
+}
+
+func TestQueryErrorFreezesState(t *testing.T) {
+	q := &fakeQuerier{}
+	st := openStore(t, t.TempDir())
+	m := newTestManager(t, q, st, func(o *Options) { o.DatasourceDownAfter = 2 * time.Minute })
+	startManager(t, m, mustParse(t, oneRule))
+
+	q.set("x > 1", vec(smp(2, "instance", "a")))
+	evalGroup(m, "g", t0)
+	if got := kinds(pendingEvents(t, st)); got != "firing:A" {
+		t.Fatalf("events %q", got)
+	}
+	q.fail(unavailableErr{})
+	for i := 1; i <= 10; i++ {
+		evalGroup(m, "g", t0.Add(time.Duration(i)*time.Minute))
+	}
+	as := alertsOf(m, "A")
+	if len(as) != 1 || as[0].State != alert.StateFiring || !as[0].KeepFiringSince.IsZero() {
+		t.Fatalf("state during the outage: %+v", as)
+	}
+	gs := m.Groups()
+	if r := gs[0].Rules[0]; r.Health != HealthErr || r.LastError != "connection refused" {
+		t.Fatalf("health %q lastError %q", r.Health, r.LastError)
+	}
+	// The datasource-down alert fires once the failures are old enough.
+	evalGroup(m, internalGroupName, t0.Add(10*time.Minute))
+	if got := kinds(pendingEvents(t, st)); got != "firing:A,firing:AlerterDatasourceDown" {
+		t.Fatalf("events %q", got)
+	}
+	// Recovery: the same series, no re-page, the internal alert resolves.
+	q.fail(nil)
+	evalGroup(m, "g", t0.Add(11*time.Minute))
+	evalGroup(m, internalGroupName, t0.Add(11*time.Minute))
+	if got := kinds(pendingEvents(t, st)); got != "firing:A,firing:AlerterDatasourceDown,resolved:AlerterDatasourceDown" {
+		t.Fatalf("events %q", got)
+	}
+	if r := m.Groups()[0].Rules[0]; r.Health != HealthOK {
+		t.Fatalf("health after recovery %q", r.Health)
+	}
+}
+
+func TestRuleErrorIsNotDatasourceDown(t *testing.T) {
+	q := &fakeQuerier{}
+	st := openStore(t, t.TempDir())
+	m := newTestManager(t, q, st, func(o *Options) { o.DatasourceDownAfter = time.Minute })
+	startManager(t, m, mustParse(t, oneRule))
+	q.fail(errRule{})
+	for i := 0; i < 5; i++ {
+		evalGroup(m, "g", t0.Add(time.Duration(i)*time.Minute))
+	}
+	evalGroup(m, internalGroupName, t0.Add(5*time.Minute))
+	if evs := pendingEvents(t, st); len(evs) != 0 {
+		t.Fatalf("a rule's own error raised %q", kinds(evs))
+	}
+}
+
+type errRule struct{}
+
+func (errRule) Error() string     { return "parse error" }
+func (errRule) Unavailable() bool { return false }
+
+func TestFailedCommitIsRetriedWithNothingLost(t *testing.T) {
+	q := &fakeQuerier{}
+	st := openStore(t, t.TempDir())
+	m := newTestManager(t, q, st, nil)
+	startManager(t, m, mustParse(t, oneRule))
+
+	st.failing = true
+	q.set("x > 1", vec(smp(2, "instance", "a")))
+	evalGroup(m, "g", t0)
+	q.set("x > 1", vec(smp(2, "instance", "a"), smp(2, "instance", "b")))
+	evalGroup(m, "g", t0.Add(time.Minute))
+	st.failing = false
+	q.set("x > 1", vec(smp(2, "instance", "b")))
+	evalGroup(m, "g", t0.Add(2*time.Minute))
+
+	if got := kinds(pendingEvents(t, st)); got != "firing:A,firing:A" {
+		t.Fatalf("events after the store came back: %q", got)
+	}
+	stored, err := st.LoadAlerts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 {
+		t.Fatalf("%d alerts stored, want 2", len(stored))
+	}
+}
+
+func TestRestoreAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	const text = `groups:
+- name: g
+  rules:
+  - alert: Pending
+    expr: p > 1
+    for: 1h
+  - alert: Firing
+    expr: f > 1
+  - alert: Gone
+    expr: g > 1
+`
+	q := &fakeQuerier{}
+	q.set("p > 1", vec(smp(2)))
+	q.set("f > 1", vec(smp(2)))
+	q.set("g > 1", vec(smp(2)))
+	now := time.Now().Add(-10 * time.Minute)
+	{
+		st := openStore(t, dir)
+		m := newTestManager(t, q, st, nil)
+		startManager(t, m, mustParse(t, text))
+		evalGroup(m, "g", now)
+		m.Stop()
+		// Everything was "delivered" before the restart.
+		evs := pendingEvents(t, st)
+		var ids []int64
+		for _, e := range evs {
+			ids = append(ids, e.ID)
+		}
+		if err := st.MarkDelivered(context.Background(), ids, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Restart with the Gone rule removed.
+	st := openStore(t, dir)
+	m := newTestManager(t, q, st, nil)
+	startManager(t, m, mustParse(t, `groups:
+- name: g
+  rules:
+  - alert: Pending
+    expr: p > 1
+    for: 1h
+  - alert: Firing
+    expr: f > 1
+`))
+	p := alertsOf(m, "Pending")
+	if len(p) != 1 || p[0].State != alert.StatePending || !p[0].ActiveAt.Equal(now.UTC()) {
+		t.Fatalf("pending after restart: %+v", p)
+	}
+	if f := alertsOf(m, "Firing"); len(f) != 1 || f[0].State != alert.StateFiring {
+		t.Fatalf("firing after restart: %+v", f)
+	}
+	// The removed rule's firing alert resolves; nothing is re-sent.
+	if got := kinds(pendingEvents(t, st)); got != "resolved:Gone" {
+		t.Fatalf("events after restart %q", got)
+	}
+	evalGroup(m, "g", time.Now())
+	if got := kinds(pendingEvents(t, st)); got != "resolved:Gone" {
+		t.Fatalf("first evaluation after restart re-paged: %q", got)
+	}
+}
+
+func TestRestoreAfterLongOutageRestartsPending(t *testing.T) {
+	dir := t.TempDir()
+	q := &fakeQuerier{}
+	q.set("p > 1", vec(smp(2)))
+	q.set("f > 1", vec(smp(2)))
+	const text = `groups:
+- name: g
+  rules:
+  - alert: Pending
+    expr: p > 1
+    for: 3h
+  - alert: Firing
+    expr: f > 1
+`
+	long := time.Now().Add(-2 * time.Hour)
+	{
+		st := openStore(t, dir)
+		m := newTestManager(t, q, st, nil)
+		startManager(t, m, mustParse(t, text))
+		evalGroup(m, "g", long)
+		m.Stop()
+	}
+	st := openStore(t, dir)
+	m := newTestManager(t, q, st, func(o *Options) { o.OutageTolerance = time.Hour })
+	startManager(t, m, mustParse(t, text))
+	if p := alertsOf(m, "Pending"); len(p) != 0 {
+		t.Fatalf("pending alert kept across an outage longer than the tolerance: %+v", p)
+	}
+	if f := alertsOf(m, "Firing"); len(f) != 1 || f[0].State != alert.StateFiring {
+		t.Fatalf("firing alert not kept across a long outage: %+v", f)
+	}
+}
+
+func TestUpdateKeepsStateOfUnchangedRules(t *testing.T) {
+	q := &fakeQuerier{}
+	st := openStore(t, t.TempDir())
+	m := newTestManager(t, q, st, nil)
+	startManager(t, m, mustParse(t, `groups:
+- name: g
+  rules:
+  - alert: Keep
+    expr: k > 1
+    for: 10m
+  - alert: Drop
+    expr: d > 1
+`))
+	q.set("k > 1", vec(smp(2)))
+	q.set("k > 2", vec(smp(3)))
+	q.set("d > 1", vec(smp(2)))
+	evalGroup(m, "g", t0)
+	before := alertsOf(m, "Keep")[0]
+
+	// The query and for change, the identity (file, group, name, labels)
+	// does not: the pending alert keeps its start.
+	err := m.Update(context.Background(), mustParse(t, `groups:
+- name: g
+  rules:
+  - alert: Keep
+    expr: k > 2
+    for: 5m
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := alertsOf(m, "Keep")
+	if len(after) != 1 || !after[0].ActiveAt.Equal(before.ActiveAt) {
+		t.Fatalf("state not carried: %+v", after)
+	}
+	if got := kinds(pendingEvents(t, st)); got != "firing:Drop,resolved:Drop" {
+		t.Fatalf("events %q", got)
+	}
+	evalGroup(m, "g", t0.Add(5*time.Minute))
+	if a := alertsOf(m, "Keep"); len(a) != 1 || a[0].State != alert.StateFiring {
+		t.Fatalf("new for not applied: %+v", a)
+	}
+}
+
+func TestScheduleOffsetIsStableAndSpread(t *testing.T) {
+	a := newIntervalSchedule("f;a", time.Minute)
+	b := newIntervalSchedule("f;b", time.Minute)
+	if a != newIntervalSchedule("f;a", time.Minute) {
+		t.Fatal("offset not stable")
+	}
+	if a.offset == b.offset {
+		t.Fatal("two groups got the same offset")
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC)
+	first := a.first(now)
+	if !first.After(now) || first.Sub(now) > time.Minute || first.Sub(first.Truncate(time.Minute)) != a.offset {
+		t.Fatalf("first %v for now %v offset %v", first, now, a.offset)
+	}
+	next, missed := a.next(first, first.Add(150*time.Second))
+	if missed != 2 || !next.Equal(first.Add(3*time.Minute)) {
+		t.Fatalf("next %v missed %d", next, missed)
+	}
+}
+
+func TestGroupLoopCountsMissedIterations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		block := make(chan struct{})
+		q := &fakeQuerier{block: block}
+		st := openStore(t, t.TempDir())
+		reg := prometheus.NewRegistry()
+		m := newTestManager(t, q, st, func(o *Options) {
+			o.Registerer = reg
+			o.DefaultInterval = 10 * time.Second
+			o.QueryTimeout = time.Hour
+			o.DatasourceDownAfter = -1
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		sched := newIntervalSchedule("rules.yml;g", 10*time.Second)
+		first := sched.first(time.Now())
+		if err := m.Start(ctx, mustParse(t, oneRule)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Second) // the first evaluation starts and blocks
+		synctest.Wait()
+		time.Sleep(35 * time.Second) // three or four slots pass while it runs
+		_, want := sched.next(first, time.Now())
+		close(block)
+		synctest.Wait()
+		m.Stop()
+		missed := testutil.ToFloat64(m.metrics.missed.WithLabelValues("rules.yml;g"))
+		if want < 3 || missed != float64(want) {
+			t.Fatalf("missed = %v, want %d", missed, want)
+		}
+		q.mu.Lock()
+		calls := q.calls
+		q.mu.Unlock()
+		if calls != 1 {
+			t.Fatalf("%d queries: the group ran concurrently with itself", calls)
+		}
+	})
+}
+
