@@ -316,4 +316,3 @@ func TestGroupLoopCountsMissedIterations(t *testing.T) {
 		}
 	})
 }
-
