@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCheckExamples(t *testing.T) {
+	files, err := filepath.Glob("../../examples/rules/*.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example rules: %v", err)
+	}
+	args := append([]string{"check", "../../examples/alerter.yml"}, files...)
+	code, out, errs := runCLI(args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "SUCCESS") || !strings.Contains(out, "WARNING") {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+func TestCheckReportsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	bad1 := write(t, dir, "bad1.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n")
+	bad2 := write(t, dir, "bad2.yml", "groups:\n- name: g\n  rules:\n  - alert: B\n    expr: up\n    condition: value + 1\n    bogus: 1\n")
+	good := write(t, dir, "good.yml", "groups:\n- name: g\n  rules:\n  - alert: C\n    expr: up == 0\n")
+	cfg := write(t, dir, "alerter.yml", "rule_files: [good.yml]\nglobal: {evaluation_interval: soon}\n")
+	code, out, errs := runCLI("check", bad1, bad2, good, cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{bad1 + ":5:", bad2 + ":6:", bad2 + ":7:", `"bogus"`, "alerter.yml: 2:", "evaluation_interval"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, errs)
+		}
+	}
+	if !strings.Contains(out, "Checking "+good+"\n  SUCCESS: 1 rules found") {
+		t.Errorf("good file not reported:\n%s", out)
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCLI("version"); code != 0 || !strings.HasPrefix(out, "alerter, version ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, _, _ := runCLI(); code != 2 {
+		t.Fatalf("no args: %d", code)
+	}
+	if code, _, errs := runCLI("frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown: %d %q", code, errs)
+	}
+	if code, _, errs := runCLI("run", "--log.format", "xml"); code != 2 || !strings.Contains(errs, "log.format") {
+		t.Fatalf("bad log format: %d %q", code, errs)
+	}
+}
+
+func TestRunFlagsOverrideConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, dir, "alerter.yml", "datasource: {url: http://file:9090}\nrule_files: [a.yml]\n")
+	f := runFlags{configFile: cfg, datasourceURL: "http://flag:9090", rules: stringList{"x/*.yml", "y.yml"}, storagePath: "/tmp/s"}
+	c, err := f.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Datasource.URL != "http://flag:9090" || strings.Join(c.RuleFiles, ",") != "x/*.yml,y.yml" || c.Storage.Path != "/tmp/s" {
+		t.Fatalf("overrides not applied: %+v", c)
+	}
+	f = runFlags{}
+	c, err = f.loadConfig()
+	if err != nil || c.Datasource.URL != "http://localhost:9090" || c.Storage.Path != "data" {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+}

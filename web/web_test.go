@@ -1,0 +1,192 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/evaluator"
+	"github.com/alerter/alerter/rules"
+)
+
+type fakeRules []evaluator.GroupStatus
+
+func (f fakeRules) Groups() []evaluator.GroupStatus { return f }
+
+var ts = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func fixture(t *testing.T) fakeRules {
+	t.Helper()
+	cond, err := rules.CompileCondition("value > 0.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerting := &rules.Rule{
+		ID: "r1", Alert: "High", Query: "x", Condition: cond, For: 5 * time.Minute, KeepFiringFor: time.Minute,
+		Labels: map[string]string{"severity": "page"}, Annotations: map[string]string{"summary": "s"},
+	}
+	rec := &rules.Rule{ID: "r2", Record: "job:x:sum", Query: "sum(x)"}
+	firing := &alert.Alert{
+		Labels: model.LabelSet{"alertname": "High", "instance": "a"}, Annotations: model.LabelSet{"summary": "s"},
+		State: alert.StateFiring, Value: 0.95, ActiveAt: ts, KeepFiringSince: ts.Add(time.Minute),
+	}
+	pending := &alert.Alert{Labels: model.LabelSet{"alertname": "High", "instance": "b"}, State: alert.StatePending, Value: 1, ActiveAt: ts}
+	return fakeRules{
+		{Name: "g1", File: "a.yml", Interval: 30 * time.Second, LastEval: ts, EvalDuration: 2 * time.Millisecond,
+			Rules: []evaluator.RuleStatus{
+				{Rule: alerting, Health: evaluator.HealthOK, LastEval: ts, EvalDuration: time.Millisecond, Alerts: []*alert.Alert{firing, pending}, State: alert.StateFiring},
+				{Rule: rec, Health: evaluator.HealthUnknown},
+			}},
+		{Name: "g2", File: "b.yml", Interval: time.Minute, Rules: []evaluator.RuleStatus{
+			{Rule: &rules.Rule{ID: "r3", Alert: "Other", Query: "y"}, Health: evaluator.HealthErr, LastError: "datasource: network: refused"},
+		}},
+	}
+}
+
+func get(t *testing.T, h http.Handler, target string) (int, map[string]any) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	var body map[string]any
+	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%s: %v: %s", target, err, rec.Body)
+		}
+	}
+	return rec.Code, body
+}
+
+func TestRulesPrometheusFormat(t *testing.T) {
+	api := New(Options{Rules: fixture(t)})
+	code, body := get(t, api, "/api/v1/rules")
+	if code != 200 || body["status"] != "success" {
+		t.Fatalf("%d %v", code, body)
+	}
+	groups := body["data"].(map[string]any)["groups"].([]any)
+	g1 := groups[0].(map[string]any)
+	for k, want := range map[string]any{"name": "g1", "file": "a.yml", "interval": 30.0, "limit": 0.0, "evaluationTime": 0.002, "lastEvaluation": "2026-03-01T10:00:00Z"} {
+		if g1[k] != want {
+			t.Errorf("group %s = %v, want %v", k, g1[k], want)
+		}
+	}
+	r := g1["rules"].([]any)[0].(map[string]any)
+	for k, want := range map[string]any{"name": "High", "query": "x", "duration": 300.0, "keepFiringFor": 60.0, "health": "ok", "type": "alerting", "state": "firing", "condition": "value > 0.9"} {
+		if r[k] != want {
+			t.Errorf("rule %s = %v, want %v", k, r[k], want)
+		}
+	}
+	al := r["alerts"].([]any)[0].(map[string]any)
+	if al["state"] != "firing" || al["value"] != "9.5e-01" || al["activeAt"] != "2026-03-01T10:00:00Z" || al["keepFiringSince"] != "2026-03-01T10:01:00Z" {
+		t.Errorf("alert %v", al)
+	}
+	recr := g1["rules"].([]any)[1].(map[string]any)
+	if recr["type"] != "recording" || recr["health"] != "unknown" {
+		t.Errorf("recording rule %v", recr)
+	}
+	r3 := groups[1].(map[string]any)["rules"].([]any)[0].(map[string]any)
+	if r3["health"] != "err" || r3["lastError"] != "datasource: network: refused" || r3["state"] != "inactive" {
+		t.Errorf("unhealthy rule %v", r3)
+	}
+}
+
+func TestRulesFilters(t *testing.T) {
+	api := New(Options{Rules: fixture(t)})
+	count := func(target string) (int, int) {
+		_, body := get(t, api, target)
+		groups := body["data"].(map[string]any)["groups"].([]any)
+		n := 0
+		for _, g := range groups {
+			n += len(g.(map[string]any)["rules"].([]any))
+		}
+		return len(groups), n
+	}
+	tests := []struct {
+		q             string
+		groups, rules int
+	}{
+		{"", 2, 3},
+		{"?type=alert", 2, 2},
+		{"?type=record", 1, 1},
+		{"?rule_name[]=Other", 1, 1},
+		{"?rule_group[]=g1", 1, 2},
+		{"?file[]=b.yml", 1, 1},
+	}
+	for _, tc := range tests {
+		if g, r := count("/api/v1/rules" + tc.q); g != tc.groups || r != tc.rules {
+			t.Errorf("%q: %d groups %d rules, want %d %d", tc.q, g, r, tc.groups, tc.rules)
+		}
+	}
+	_, body := get(t, api, "/api/v1/rules?exclude_alerts=true")
+	r := body["data"].(map[string]any)["groups"].([]any)[0].(map[string]any)["rules"].([]any)[0].(map[string]any)
+	if _, ok := r["alerts"]; ok {
+		t.Error("exclude_alerts kept alerts")
+	}
+	if code, body := get(t, api, "/api/v1/rules?type=bogus"); code != 400 || body["errorType"] != "bad_data" {
+		t.Errorf("bad type: %d %v", code, body)
+	}
+}
+
+func TestAlerts(t *testing.T) {
+	api := New(Options{Rules: fixture(t)})
+	_, body := get(t, api, "/api/v1/alerts")
+	alerts := body["data"].(map[string]any)["alerts"].([]any)
+	if len(alerts) != 2 {
+		t.Fatalf("%d alerts, want 2 (pending included)", len(alerts))
+	}
+	if alerts[1].(map[string]any)["state"] != "pending" {
+		t.Errorf("second alert %v", alerts[1])
+	}
+}
+
+func TestHealthReadyReload(t *testing.T) {
+	ready := false
+	reloadErr := errors.New("rules.yml:3:5: expr: parse error")
+	api := New(Options{
+		Rules:  fakeRules{},
+		Ready:  func() bool { return ready },
+		Reload: func(context.Context) error { return reloadErr },
+		LastReload: func() ReloadStatus {
+			return ReloadStatus{Success: false, At: ts, Error: "rules.yml:3:5: expr: parse error"}
+		},
+	})
+	do := func(method, target string) (int, string) {
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+		b, _ := io.ReadAll(rec.Body)
+		return rec.Code, string(b)
+	}
+	if c, _ := do("GET", "/-/healthy"); c != 200 {
+		t.Errorf("healthy %d", c)
+	}
+	if c, _ := do("GET", "/-/ready"); c != 503 {
+		t.Errorf("ready before restore %d", c)
+	}
+	ready = true
+	if c, _ := do("GET", "/-/ready"); c != 200 {
+		t.Errorf("ready %d", c)
+	}
+	if c, b := do("POST", "/-/reload"); c != 500 || !strings.Contains(b, "rules.yml:3:5") {
+		t.Errorf("broken reload %d %q", c, b)
+	}
+	if c, _ := do("GET", "/-/reload"); c != http.StatusMethodNotAllowed {
+		t.Errorf("GET reload %d", c)
+	}
+	reloadErr = nil
+	if c, _ := do("POST", "/-/reload"); c != 200 {
+		t.Errorf("reload %d", c)
+	}
+	_, body := get(t, api, "/api/v1/status/runtimeinfo")
+	d := body["data"].(map[string]any)
+	if d["reloadConfigSuccess"] != false || !strings.Contains(d["lastConfigError"].(string), "parse error") {
+		t.Errorf("runtimeinfo %v", d)
+	}
+}
