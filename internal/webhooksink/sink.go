@@ -50,9 +50,13 @@ func New(opts Options) *Sink {
 	return &Sink{opts: opts, changed: make(chan struct{})}
 }
 
-// Fail makes the next n requests fail with the HTTP status, without
-// storing their payloads, as a receiver that answers errors would.
+// Fail makes the next n requests fail with the HTTP status (503 if status
+// is 0), without storing their payloads, as a receiver that answers errors
+// would. Fail(0, 0) cancels what is left of an earlier call.
 func (s *Sink) Fail(n, status int) {
+	if status == 0 {
+		status = http.StatusServiceUnavailable
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failN, s.failStatus = n, status

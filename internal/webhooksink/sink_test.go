@@ -146,6 +146,10 @@ func TestFailThenRecover(t *testing.T) {
 	if n := s.Requests(); n != 3 {
 		t.Errorf("Requests() = %d, want 3", n)
 	}
+	s.Fail(1, 0)
+	if code := post(t, url, body); code != http.StatusServiceUnavailable {
+		t.Errorf("Fail(1, 0): status %d, want 503", code)
+	}
 }
 
 func TestSetDownDropsConnections(t *testing.T) {
