@@ -45,7 +45,7 @@ storage:
   path: %s
 web:
   listen_address: 127.0.0.1:%d
-  rule_file_check_interval: 300ms
+  rule_file_check_interval: %s
 route:
   receiver: sink
 receivers:
@@ -56,6 +56,12 @@ receivers:
 
 func newEnv(t *testing.T, rules string) *env {
 	t.Helper()
+	return newEnvWatch(t, rules, "300ms")
+}
+
+// newEnvWatch is newEnv with the rule file check interval ("0s": off).
+func newEnvWatch(t *testing.T, rules, watch string) *env {
+	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
 	e.bin = promtest.BuildAlerter(t)
 	e.src = promtest.NewSource(t)
@@ -65,7 +71,7 @@ func newEnv(t *testing.T, rules string) *env {
 	t.Cleanup(e.sinkSrv.Close)
 	e.port = promtest.FreePort(t)
 	e.cfgPath = filepath.Join(e.dir, "alerter.yml")
-	cfg := fmt.Sprintf(testConfig, e.prom.URL(), filepath.Join(e.dir, "data"), e.port, e.sinkSrv.URL)
+	cfg := fmt.Sprintf(testConfig, e.prom.URL(), filepath.Join(e.dir, "data"), e.port, watch, e.sinkSrv.URL)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
