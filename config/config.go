@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/config"
@@ -18,18 +19,34 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/alerter/alerter/internal/strictyaml"
+	"github.com/alerter/alerter/notifiers/email"
+	"github.com/alerter/alerter/notifiers/inhibit"
+	"github.com/alerter/alerter/notifiers/pagerduty"
+	"github.com/alerter/alerter/notifiers/route"
+	"github.com/alerter/alerter/notifiers/slack"
+	"github.com/alerter/alerter/notifiers/template"
 	"github.com/alerter/alerter/notifiers/webhook"
 )
 
 // Config is the whole main configuration.
 type Config struct {
-	Global     Global      `yaml:"global,omitempty"`
-	Datasource Datasource  `yaml:"datasource,omitempty"`
-	RuleFiles  []string    `yaml:"rule_files,omitempty"`
-	Storage    Storage     `yaml:"storage,omitempty"`
-	Web        Web         `yaml:"web,omitempty"`
-	Route      Route       `yaml:"route,omitempty"`
-	Receivers  []*Receiver `yaml:"receivers,omitempty"`
+	Global     Global     `yaml:"global,omitempty"`
+	Datasource Datasource `yaml:"datasource,omitempty"`
+	RuleFiles  []string   `yaml:"rule_files,omitempty"`
+	Storage    Storage    `yaml:"storage,omitempty"`
+	Web        Web        `yaml:"web,omitempty"`
+	// Route is the root of the routing tree, as in Alertmanager.
+	Route *route.Config `yaml:"route,omitempty"`
+	// Receivers are named sets of integrations.
+	Receivers []*Receiver `yaml:"receivers,omitempty"`
+	// InhibitRules mute alerts while others fire, as in Alertmanager.
+	InhibitRules []inhibit.RuleConfig `yaml:"inhibit_rules,omitempty"`
+	// Templates are globs of notification template files.
+	Templates []string `yaml:"templates,omitempty"`
+	// StormControl sends one digest instead of many messages in a storm.
+	StormControl StormControl `yaml:"storm_control,omitempty"`
+	// Delivery bounds the notification outbox.
+	Delivery Delivery `yaml:"delivery,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -79,15 +96,30 @@ type Web struct {
 	RuleFileCheckInterval *model.Duration `yaml:"rule_file_check_interval,omitempty"`
 }
 
-// Route picks the receiver of notifications.
-type Route struct {
-	Receiver string `yaml:"receiver,omitempty"`
+// Receiver is a named set of integrations, as in Alertmanager.
+type Receiver struct {
+	Name             string              `yaml:"name"`
+	WebhookConfigs   []*webhook.Config   `yaml:"webhook_configs,omitempty"`
+	SlackConfigs     []*slack.Config     `yaml:"slack_configs,omitempty"`
+	PagerdutyConfigs []*pagerduty.Config `yaml:"pagerduty_configs,omitempty"`
+	EmailConfigs     []*email.Config     `yaml:"email_configs,omitempty"`
 }
 
-// Receiver is a named set of integrations.
-type Receiver struct {
-	Name           string            `yaml:"name"`
-	WebhookConfigs []*webhook.Config `yaml:"webhook_configs,omitempty"`
+// StormControl: when more than MaxAlerts alert changes would reach one
+// receiver within Window, they go out as one digest message.
+type StormControl struct {
+	// MaxAlerts is the threshold; 0 disables storm control.
+	MaxAlerts int            `yaml:"max_alerts,omitempty"`
+	Window    model.Duration `yaml:"window,omitempty"`
+}
+
+// Delivery bounds notification delivery.
+type Delivery struct {
+	// MaxOutbox bounds each integration's undelivered notifications
+	// (10000); superseded messages are dropped first.
+	MaxOutbox int `yaml:"max_outbox,omitempty"`
+	// MaxAge gives up on a notification undelivered for this long (24h).
+	MaxAge model.Duration `yaml:"max_age,omitempty"`
 }
 
 // Defaults used when neither the file nor flags say otherwise.
@@ -110,6 +142,9 @@ func Default() *Config {
 	c.Datasource.HTTPClientConfig = config.DefaultHTTPClientConfig
 	c.Storage.Path = DefaultStoragePath
 	c.Web.ListenAddress = DefaultListenAddress
+	c.StormControl.Window = model.Duration(time.Minute)
+	c.Delivery.MaxOutbox = 10000
+	c.Delivery.MaxAge = model.Duration(24 * time.Hour)
 	return c
 }
 
@@ -195,16 +230,58 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 		}
 		names[r.Name] = true
 		for j, w := range r.WebhookConfigs {
-			if w == nil || w.URL == nil || w.URL.URL == nil {
-				add(fmt.Sprintf("%s.webhook_configs[%d].url", p, j), "is required")
+			if err := w.Validate(); err != nil {
+				add(fmt.Sprintf("%s.webhook_configs[%d]", p, j), err.Error())
+			}
+		}
+		for j, sc := range r.SlackConfigs {
+			if err := sc.Validate(); err != nil {
+				add(fmt.Sprintf("%s.slack_configs[%d]", p, j), err.Error())
+			}
+		}
+		for j, pd := range r.PagerdutyConfigs {
+			if err := pd.Validate(); err != nil {
+				add(fmt.Sprintf("%s.pagerduty_configs[%d]", p, j), err.Error())
+			}
+		}
+		for j, ec := range r.EmailConfigs {
+			if err := ec.Validate(); err != nil {
+				add(fmt.Sprintf("%s.email_configs[%d]", p, j), err.Error())
 			}
 		}
 	}
-	if c.Route.Receiver != "" && !names[c.Route.Receiver] {
-		add("route.receiver", fmt.Sprintf("receiver %q is not defined", c.Route.Receiver))
+	switch {
+	case c.Route == nil && len(c.Receivers) > 0:
+		add("route", "is required when receivers are defined")
+	case c.Route != nil:
+		for _, err := range route.Validate(c.Route, names) {
+			// Errors start with the route's path ("route.routes[1]: ...");
+			// point at that route, at its receiver when that is the issue.
+			msg := err.Error()
+			path, rest, ok := strings.Cut(msg, ": ")
+			if !ok || !strings.HasPrefix(path, "route") {
+				add("route", msg)
+				continue
+			}
+			if strings.Contains(rest, "receiver") {
+				path += ".receiver"
+			}
+			add(path, rest)
+		}
 	}
-	if c.Route.Receiver == "" && len(c.Receivers) > 0 {
-		add("route.receiver", "is required when receivers are defined")
+	if len(c.InhibitRules) > 0 {
+		if _, err := inhibit.New(c.InhibitRules); err != nil {
+			add("inhibit_rules", err.Error())
+		}
+	}
+	if _, err := template.New(c.Templates...); err != nil {
+		add("templates", err.Error())
+	}
+	if c.StormControl.MaxAlerts < 0 {
+		add("storm_control.max_alerts", "must not be negative")
+	}
+	if c.StormControl.MaxAlerts > 0 && c.StormControl.Window <= 0 {
+		add("storm_control.window", "must be greater than 0")
 	}
 	return errs
 }

@@ -48,6 +48,10 @@ web:
   rule_file_check_interval: %s
 route:
   receiver: sink
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
 receivers:
   - name: sink
     webhook_configs:

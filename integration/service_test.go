@@ -103,7 +103,7 @@ func TestInProcessService(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"alerter_rule_group_iterations_total", "alerter_alerts{state=\"firing\"} 1", "alerter_config_last_reload_successful 1", "alerter_outbox_depth", "alerter_build_info"} {
+	for _, want := range []string{"alerter_rule_group_iterations_total", "alerter_alerts{state=\"firing\"} 1", "alerter_config_last_reload_successful 1", "alerter_dispatcher_aggregation_groups", "alerter_build_info"} {
 		if !contains(string(b), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -1,10 +1,14 @@
-// Package notifiers delivers the events that the evaluator records in the
-// state store's outbox. A Deliverer drains the outbox, groups events into
-// Messages and hands each Message to the Integrations of a receiver (one
-// sub-package per integration, such as notifiers/webhook).
+// Package notifiers turns alert events into notifications and delivers
+// them. The Dispatcher reads the events the evaluator records, routes each
+// alert through the routing tree (notifiers/route), groups alerts, applies
+// inhibition (notifiers/inhibit) and muting, and decides from a persisted
+// notification log what each integration must be told and when
+// (group_wait, group_interval, repeat_interval). Its decisions go to a
+// durable per-integration outbox that Senders drain, with retries,
+// exponential back-off and jitter, in order. Integrations live in one
+// sub-package each (webhook, slack, pagerduty, email).
 //
-// Delivery is at least once: an event leaves the outbox only after every
-// integration has either accepted it or rejected it permanently. Routing,
-// inhibition, silencing and escalation will slot in between reading the
-// outbox and building Messages.
+// Delivery is at least once: a notification is written before it is sent
+// and marked delivered after; duplicates can only happen in the window
+// between a successful send and its record.
 package notifiers

@@ -1,63 +1,164 @@
 package notifiers
 
 import (
+	"sort"
+	"time"
+
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
 )
 
-// Message is what one notification says: the events of one group, oldest
-// first, for one receiver. A Message holds at most one event per alert
-// instance, so that its status and labels describe a single moment of each
-// alert; a later event of the same alert goes into the next Message of the
-// group.
+// Message is one notification: the current state of one alert group, for
+// one receiver. Every message carries the whole group (as Alertmanager's
+// do), so a receiver that missed one loses nothing; Changes says what is
+// new since the previous message of the group, for integrations that post
+// deltas (Slack threads).
 type Message struct {
 	// Receiver names the receiver the message is for.
 	Receiver string
 	// GroupKey identifies the group across messages, in Alertmanager's
-	// format (`{}:{alertname="X"}`), so that receivers can thread or
-	// deduplicate notifications.
+	// format (`{}/{severity="critical"}:{alertname="X"}`), so receivers
+	// can thread or deduplicate notifications.
 	GroupKey string
-	// GroupLabels are the labels the events were grouped by.
+	// GroupLabels are the labels the alerts were grouped by.
 	GroupLabels model.LabelSet
-	// Events are the events in outbox order.
-	Events []*alert.Event
+	// Alerts are the group's firing alerts (State firing) followed by its
+	// resolved ones (State inactive, ResolvedAt set), each sorted by
+	// labels. Labels include external labels.
+	Alerts []*alert.Alert
+	// Changes since the previous message of this group to this receiver.
+	Changes Changes
+	// Digest is set when storm control replaced per-group messages with one
+	// summary for the receiver; Alerts is then empty.
+	Digest *Digest
+	// ExternalURL is alerter's own URL, for links back to the API.
+	ExternalURL string
+	// At is when the message was composed.
+	At time.Time
+	// State is integration-private state for this group (for example the
+	// Slack message to update), kept across messages and restarts. An
+	// integration reads it and updates it in place; it is saved after a
+	// successful Notify. Never nil when passed to Notify.
+	State map[string]string
 }
 
-// Status is "firing" when any event of the message is firing and
+// Changes lists what changed in a group since its previous message.
+type Changes struct {
+	// Firing are alerts that were not firing in the previous message.
+	Firing []*alert.Alert
+	// Resolved are alerts that resolved since the previous message.
+	Resolved []*alert.Alert
+	// Raised are alerts whose severity rose since the previous message.
+	Raised []*alert.Alert
+	// Repeat is true when nothing changed and the message repeats the
+	// group's state after repeat_interval.
+	Repeat bool
+}
+
+// Digest summarises an alert storm for one receiver.
+type Digest struct {
+	// Alerts is how many alerts started firing for the receiver in the
+	// window; Resolved how many resolved.
+	Alerts   int
+	Resolved int
+	// Groups is how many groups they were in.
+	Groups int
+	// Window is the storm-control window.
+	Window time.Duration
+	// ByRule counts alerts by alertname, largest first.
+	ByRule []Count
+	// TopLabels counts the most frequent label values, largest first.
+	TopLabels []LabelCount
+	// APIURL lists the alerts in alerter's API.
+	APIURL string
+}
+
+// Count is a name and how often it occurred.
+type Count struct {
+	Name  string
+	Count int
+}
+
+// LabelCount is a label value and how often it occurred.
+type LabelCount struct {
+	Name  model.LabelName
+	Value model.LabelValue
+	Count int
+}
+
+// Status is "firing" when any alert of the message is firing and
 // "resolved" otherwise, as in Alertmanager's payloads.
 func (m *Message) Status() string {
-	for _, e := range m.Events {
-		if e.Status() == "firing" {
+	if m.Digest != nil {
+		return "firing"
+	}
+	for _, a := range m.Alerts {
+		if a.State == alert.StateFiring {
 			return "firing"
 		}
 	}
 	return "resolved"
 }
 
-// CommonLabels returns the labels that every event's alert has, with the
-// same value. It never returns nil.
+// Firing returns the message's firing alerts.
+func (m *Message) Firing() []*alert.Alert { return filter(m.Alerts, true) }
+
+// Resolved returns the message's resolved alerts.
+func (m *Message) Resolved() []*alert.Alert { return filter(m.Alerts, false) }
+
+func filter(as []*alert.Alert, firing bool) []*alert.Alert {
+	var out []*alert.Alert
+	for _, a := range as {
+		if (a.State == alert.StateFiring) == firing {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// HighestSeverity returns the most severe severity label among the firing
+// alerts, by the order critical, error, warning, info, none; "" if none.
+func (m *Message) HighestSeverity() string {
+	best, rank := "", len(severityOrder)+1
+	for _, a := range m.Firing() {
+		s := a.Severity()
+		r, ok := severityOrder[s]
+		if !ok {
+			r = len(severityOrder)
+		}
+		if r < rank {
+			best, rank = s, r
+		}
+	}
+	return best
+}
+
+var severityOrder = map[string]int{"critical": 0, "page": 0, "error": 1, "warning": 2, "info": 3, "none": 4}
+
+// CommonLabels returns the labels that every alert has, with the same
+// value. It never returns nil.
 func (m *Message) CommonLabels() model.LabelSet {
-	return common(m.Events, func(e *alert.Event) model.LabelSet { return e.Alert.Labels })
+	return common(m.Alerts, func(a *alert.Alert) model.LabelSet { return a.Labels })
 }
 
-// CommonAnnotations returns the annotations that every event's alert has,
-// with the same value. It never returns nil.
+// CommonAnnotations returns the annotations that every alert has, with
+// the same value. It never returns nil.
 func (m *Message) CommonAnnotations() model.LabelSet {
-	return common(m.Events, func(e *alert.Event) model.LabelSet { return e.Alert.Annotations })
+	return common(m.Alerts, func(a *alert.Alert) model.LabelSet { return a.Annotations })
 }
 
-// common intersects the label sets that get returns for each event.
-func common(events []*alert.Event, get func(*alert.Event) model.LabelSet) model.LabelSet {
+// common intersects the label sets that get returns for each alert.
+func common(as []*alert.Alert, get func(*alert.Alert) model.LabelSet) model.LabelSet {
 	out := model.LabelSet{}
-	if len(events) == 0 {
+	if len(as) == 0 {
 		return out
 	}
-	for name, value := range get(events[0]) {
+	for name, value := range get(as[0]) {
 		out[name] = value
 	}
-	for _, e := range events[1:] {
-		ls := get(e)
+	for _, a := range as[1:] {
+		ls := get(a)
 		for name, value := range out {
 			if v, ok := ls[name]; !ok || v != value {
 				delete(out, name)
@@ -65,4 +166,16 @@ func common(events []*alert.Event, get func(*alert.Event) model.LabelSet) model.
 		}
 	}
 	return out
+}
+
+// SortAlerts orders alerts firing first, then by labels, for stable
+// messages and golden files.
+func SortAlerts(as []*alert.Alert) {
+	sort.SliceStable(as, func(i, j int) bool {
+		fi, fj := as[i].State == alert.StateFiring, as[j].State == alert.StateFiring
+		if fi != fj {
+			return fi
+		}
+		return as[i].Labels.Before(as[j].Labels)
+	})
 }

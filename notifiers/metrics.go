@@ -6,81 +6,105 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// register registers c, or returns the collector already registered under
+// the same description, so that two instances on one registry share it.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(err)
+	}
+	return c
+}
+
+type dispatchMetrics struct {
+	groups     prometheus.Gauge
+	queued     *prometheus.CounterVec
+	dropped    *prometheus.CounterVec
+	suppressed *prometheus.CounterVec
+	storms     *prometheus.CounterVec
+}
+
+func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
+	ri := []string{"receiver", "integration"}
+	return &dispatchMetrics{
+		groups: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "alerter_dispatcher_aggregation_groups",
+			Help: "Alert groups the dispatcher holds.",
+		})),
+		queued: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alerter_notifications_queued_total",
+			Help: "Notifications written to the outbox.",
+		}, ri)),
+		dropped: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alerter_notifications_dropped_total",
+			Help: "Undelivered notifications dropped because an integration's outbox was full (superseded ones first).",
+		}, ri)),
+		suppressed: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alerter_notifications_storm_suppressed_total",
+			Help: "Per-group notifications replaced by a storm digest.",
+		}, ri)),
+		storms: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alerter_notification_storms_total",
+			Help: "Alert storms detected, by receiver.",
+		}, []string{"receiver"})),
+	}
+}
+
 // Values of the "reason" label of alerter_notifications_failed_total.
 const (
 	reasonRetryable = "retryable"
 	reasonPermanent = "permanent"
 )
 
-// metrics are the Deliverer's instruments. Deliverers that register with
-// one registry (two instances in one process) share the collectors.
-type metrics struct {
-	total   *prometheus.CounterVec
+type sendMetrics struct {
+	sent    *prometheus.CounterVec
 	failed  *prometheus.CounterVec
+	retried *prometheus.CounterVec
 	latency *prometheus.HistogramVec
-	depth   prometheus.Gauge
+	depth   *prometheus.GaugeVec
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{
-		total: prometheus.NewCounterVec(prometheus.CounterOpts{
+func newSendMetrics(reg prometheus.Registerer) *sendMetrics {
+	ri := []string{"receiver", "integration"}
+	return &sendMetrics{
+		sent: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alerter_notifications_total",
-			Help: "Notifications attempted, per receiver and integration.",
-		}, []string{"receiver", "integration"}),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Help: "Notifications delivered, per receiver and integration.",
+		}, ri)),
+		failed: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alerter_notifications_failed_total",
-			Help: "Notifications that failed, per receiver, integration and whether the failure is retried.",
-		}, []string{"receiver", "integration", "reason"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Help: "Notification attempts that failed, by reason (retryable: tried again; permanent: given up).",
+		}, []string{"receiver", "integration", "reason"})),
+		retried: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alerter_notifications_retried_total",
+			Help: "Notification attempts that were retries.",
+		}, ri)),
+		latency: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "alerter_notification_latency_seconds",
-			Help:    "Time an integration took to send one notification, failed ones included.",
-			Buckets: prometheus.DefBuckets,
-		}, []string{"receiver", "integration"}),
-		depth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Help:    "Time from queueing a notification to its delivery.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
+		}, ri)),
+		depth: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "alerter_outbox_depth",
-			Help: "Events in the outbox not yet delivered.",
-		}),
+			Help: "Undelivered notifications, per receiver and integration.",
+		}, ri)),
 	}
-	if reg == nil {
-		return m, nil
-	}
-	var err error
-	if m.total, err = register(reg, m.total); err != nil {
-		return nil, err
-	}
-	if m.failed, err = register(reg, m.failed); err != nil {
-		return nil, err
-	}
-	if m.latency, err = register(reg, m.latency); err != nil {
-		return nil, err
-	}
-	if m.depth, err = register(reg, m.depth); err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
-// register registers c, or returns the identical collector already
-// registered by another Deliverer.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
-}
-
-// initIntegration creates the series of one integration so that they
-// exist at zero before the first notification.
-func (m *metrics) initIntegration(receiver, integration string) {
-	m.total.WithLabelValues(receiver, integration)
+func (m *sendMetrics) init(receiver, integration string) {
+	m.sent.WithLabelValues(receiver, integration)
+	m.retried.WithLabelValues(receiver, integration)
 	m.latency.WithLabelValues(receiver, integration)
-	m.failed.WithLabelValues(receiver, integration, reasonRetryable)
-	m.failed.WithLabelValues(receiver, integration, reasonPermanent)
+	m.depth.WithLabelValues(receiver, integration)
+	for _, r := range []string{reasonRetryable, reasonPermanent} {
+		m.failed.WithLabelValues(receiver, integration, r)
+	}
 }

@@ -3,6 +3,8 @@
 #   go          - the toolchain (not installed here: a clear message instead)
 #   prometheus  - the real server the integration tests run (Debian: prometheus)
 #   amtool      - Alertmanager's CLI, used by later tests (Debian: prometheus-alertmanager)
+#   aiosmtpd    - the Python SMTP server the email notifier's tests run
+#                 (Debian: python3-aiosmtpd)
 # As root it installs the missing Debian packages with apt-get; otherwise it
 # stops and names them. Safe to run again: it does nothing when all is there.
 set -euo pipefail
@@ -11,11 +13,22 @@ die() { printf 'ensure-deps: %s\n' "$*" >&2; exit 1; }
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ]; }
 
+# have_py_module says whether Debian's python3 (or the one on PATH) can
+# import a module; the tests try the same interpreters in that order.
+have_py_module() {
+	local py
+	for py in /usr/bin/python3 python3; do
+		command -v "$py" >/dev/null 2>&1 && "$py" -c "import $1" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
 have go || die "the go command is not on PATH: install the Go toolchain named in go.mod (go 1.26 or newer) and add its bin directory to PATH"
 
 missing=()
 have prometheus || missing+=(prometheus)
 have amtool || missing+=(prometheus-alertmanager)
+have_py_module aiosmtpd || missing+=(python3-aiosmtpd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -44,3 +57,4 @@ apt-get install -y -q --no-install-recommends "${missing[@]}"
 for tool in prometheus amtool; do
 	have "$tool" || die "$tool still missing after installing ${missing[*]}"
 done
+have_py_module aiosmtpd || die "the aiosmtpd Python module is still missing after installing ${missing[*]}"

@@ -45,7 +45,7 @@ type Server struct {
 	cfg   *config.Config
 	store *sqlite.Store
 	mgr   *evaluator.Manager
-	deliv *delivery
+	deliv *pipeline
 	api   *web.API
 	ln    net.Listener
 
@@ -114,7 +114,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.store = st
 
-	s.deliv, err = newDelivery(s, cfg)
+	s.deliv, err = newPipeline(s, cfg)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -130,7 +130,7 @@ func New(opts Options) (*Server, error) {
 		Ready:      s.mgr.Ready,
 		Reload:     s.Reload,
 		LastReload: s.lastReload,
-		Metrics:    promhttp.HandlerFor(prometheus.Gatherers{s.reg, s.deliv}, promhttp.HandlerOpts{Registry: s.reg}),
+		Metrics:    promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
 		Logger:     s.log,
 		StartTime:  time.Now(),
 	})

@@ -1,25 +1,35 @@
-// Package webhook posts notifications as Alertmanager's webhook JSON
-// (version "4"), so that anything that receives Alertmanager webhooks can
-// receive alerter's.
 package webhook
 
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 )
 
-// DefaultTimeout bounds each request when Config.Timeout is zero.
-const DefaultTimeout = 10 * time.Second
+// Defaults applied by New when the configuration leaves a field empty.
+const (
+	// DefaultTimeout bounds each request.
+	DefaultTimeout = 10 * time.Second
+	// DefaultSignatureHeader carries the HMAC signature.
+	DefaultSignatureHeader = "X-Alerter-Signature"
+)
 
-// Config is a webhook receiver's configuration, in Alertmanager's terms.
+// Config is a webhook receiver's configuration: Alertmanager's
+// webhook_config, plus alerter's request signing.
 type Config struct {
 	// URL receives the POSTs. It may hold a secret (a token in the path,
 	// query or userinfo) and is never logged in full.
-	URL *config.URL `yaml:"url"`
+	URL *config.URL `yaml:"url,omitempty"`
+	// URLFile names a file holding the URL, read at every send so that a
+	// rotated URL takes effect without a reload. Exclusive with URL.
+	URLFile string `yaml:"url_file,omitempty"`
+	// SendResolved says whether resolved alerts are sent; default true.
+	SendResolved *bool `yaml:"send_resolved,omitempty"`
 	// HTTPConfig configures auth, TLS and proxies as in Prometheus.
 	HTTPConfig *config.HTTPClientConfig `yaml:"http_config,omitempty"`
 	// MaxAlerts caps the alerts of one payload; 0 means no cap. The rest
@@ -27,18 +37,31 @@ type Config struct {
 	MaxAlerts int `yaml:"max_alerts,omitempty"`
 	// Timeout bounds each request; 0 means DefaultTimeout.
 	Timeout model.Duration `yaml:"timeout,omitempty"`
+
+	// HMACSecret, when set, signs every request (see Verify). alerter's
+	// extension; Alertmanager has no equivalent.
+	HMACSecret config.Secret `yaml:"hmac_secret,omitempty"`
+	// HMACSecretFile names a file holding the secret, read at every send
+	// (surrounding white space is trimmed). Exclusive with HMACSecret.
+	HMACSecretFile string `yaml:"hmac_secret_file,omitempty"`
+	// HMACHeader names the signature header; default
+	// DefaultSignatureHeader.
+	HMACHeader string `yaml:"hmac_header,omitempty"`
 }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
 	var errs []error
+	hasURL := c.URL != nil && c.URL.URL != nil
 	switch {
-	case c.URL == nil || c.URL.URL == nil:
-		errs = append(errs, errors.New("url is required"))
-	case c.URL.Scheme != "http" && c.URL.Scheme != "https":
-		errs = append(errs, fmt.Errorf("url scheme must be http or https, not %q", c.URL.Scheme))
-	case c.URL.Host == "":
-		errs = append(errs, errors.New("url has no host"))
+	case hasURL && c.URLFile != "":
+		errs = append(errs, errors.New("at most one of url and url_file may be set"))
+	case hasURL:
+		if err := checkURL(c.URL.URL); err != nil {
+			errs = append(errs, fmt.Errorf("url %w", err))
+		}
+	case c.URLFile == "":
+		errs = append(errs, errors.New("url or url_file is required"))
 	}
 	if c.MaxAlerts < 0 {
 		errs = append(errs, fmt.Errorf("max_alerts must not be negative, got %d", c.MaxAlerts))
@@ -51,5 +74,42 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("http_config: %w", err))
 		}
 	}
+	if c.HMACSecret != "" && c.HMACSecretFile != "" {
+		errs = append(errs, errors.New("at most one of hmac_secret and hmac_secret_file may be set"))
+	}
+	if c.HMACHeader != "" {
+		if c.HMACSecret == "" && c.HMACSecretFile == "" {
+			errs = append(errs, errors.New("hmac_header is set but neither hmac_secret nor hmac_secret_file is"))
+		}
+		if !isToken(c.HMACHeader) {
+			errs = append(errs, fmt.Errorf("hmac_header %q is not a valid HTTP header name", c.HMACHeader))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// checkURL says what is wrong with a webhook URL, without quoting it.
+func checkURL(u *url.URL) error {
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
+	case u.Host == "":
+		return errors.New("has no host")
+	}
+	return nil
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2),
+// as header names must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !alnum && !strings.ContainsRune("!#$%&'*+-.^_`|~", r) {
+			return false
+		}
+	}
+	return true
 }

@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/prometheus/common/config"
 )
 
 // maxSnippet bounds the response body quoted in a StatusError.
@@ -23,6 +23,8 @@ type StatusError struct {
 	StatusCode int
 	// Body is the start of the response body, sanitised.
 	Body string
+	// Wait is what the response's Retry-After header asked for, if any.
+	Wait time.Duration
 }
 
 // Error says which status the webhook answered, and what it said.
@@ -38,6 +40,30 @@ func (e *StatusError) Error() string {
 // succeed; other statuses mean the request itself is wrong.
 func (e *StatusError) Retryable() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode/100 == 5
+}
+
+// RetryAfter is the wait the webhook asked for with Retry-After; it makes
+// StatusError a notifiers.RetryAfterError.
+func (e *StatusError) RetryAfter() time.Duration { return e.Wait }
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP
+// date (RFC 9110 section 10.2.3). It returns 0 when absent or invalid,
+// and caps the wait at a day.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), 24*time.Hour)
+	}
+	return 0
 }
 
 // readSnippet reads the start of a response body as one printable line.
@@ -64,8 +90,8 @@ func readSnippet(r io.Reader) string {
 // scheme and host only. Userinfo, path and query are dropped, since
 // webhook URLs commonly carry tokens in any of them (Slack and Discord in
 // the path, others in the query).
-func redactURL(u *config.URL) string {
-	if u == nil || u.URL == nil {
+func redactURL(u *url.URL) string {
+	if u == nil {
 		return "<none>"
 	}
 	r := u.Scheme + "://" + u.Host

@@ -38,55 +38,59 @@ type Alert struct {
 	Fingerprint  string            `json:"fingerprint"`
 }
 
-// NewPayload builds the payload for m, keeping at most maxAlerts alerts
-// (0: all) in message order, as Alertmanager does. Status and the common
-// labels and annotations describe the whole message, so truncation cannot
-// make a firing group look resolved.
-func NewPayload(m *notifiers.Message, externalURL string, maxAlerts int) *Payload {
-	events := m.Events
+// NewPayload builds the payload for m: the group's whole state, firing
+// alerts first, keeping at most maxAlerts alerts (0: all) as Alertmanager
+// does. Status and the common labels and annotations describe the whole
+// message, so truncation cannot make a firing group look resolved. A
+// digest message becomes a digest payload (see newDigestPayload).
+func NewPayload(m *notifiers.Message, maxAlerts int) *Payload {
+	if m.Digest != nil {
+		return newDigestPayload(m)
+	}
+	alerts := m.Alerts
 	var truncated uint64
-	if maxAlerts > 0 && len(events) > maxAlerts {
-		truncated = uint64(len(events) - maxAlerts)
-		events = events[:maxAlerts]
+	if maxAlerts > 0 && len(alerts) > maxAlerts {
+		truncated = uint64(len(alerts) - maxAlerts)
+		alerts = alerts[:maxAlerts]
 	}
 	p := &Payload{
 		Receiver:          m.Receiver,
 		Status:            m.Status(),
-		Alerts:            make([]Alert, 0, len(events)),
+		Alerts:            make([]Alert, 0, len(alerts)),
 		GroupLabels:       kv(m.GroupLabels),
 		CommonLabels:      kv(m.CommonLabels()),
 		CommonAnnotations: kv(m.CommonAnnotations()),
-		ExternalURL:       externalURL,
+		ExternalURL:       m.ExternalURL,
 		Version:           payloadVersion,
 		GroupKey:          m.GroupKey,
 		TruncatedAlerts:   truncated,
 	}
-	for _, e := range events {
-		p.Alerts = append(p.Alerts, newAlert(e))
+	for _, a := range alerts {
+		p.Alerts = append(p.Alerts, newAlert(a))
 	}
 	return p
 }
 
-// newAlert renders one event.
+// newAlert renders one alert.
 //
 // startsAt is when the alert started firing (FiredAt), which is what
 // Prometheus sends Alertmanager as StartsAt; ActiveAt, when it became
-// pending, is earlier by the rule's "for". An alert without FiredAt falls
-// back to ActiveAt, then to the event's time. endsAt is ResolvedAt for a
-// resolved alert and the zero time ("0001-01-01T00:00:00Z") for a firing
-// one, as receivers of Alertmanager's webhooks see it.
-func newAlert(e *alert.Event) Alert {
-	a := &e.Alert
+// pending, is earlier by the rule's "for" and is the fallback. endsAt is
+// ResolvedAt for a resolved alert and the zero time
+// ("0001-01-01T00:00:00Z") for a firing one, as receivers of
+// Alertmanager's webhooks see it.
+func newAlert(a *alert.Alert) Alert {
 	out := Alert{
-		Status:       e.Status(),
+		Status:       "firing",
 		Labels:       kv(a.Labels),
 		Annotations:  kv(a.Annotations),
-		StartsAt:     firstNonZero(a.FiredAt, a.ActiveAt, e.At).UTC(),
+		StartsAt:     firstNonZero(a.FiredAt, a.ActiveAt).UTC(),
 		GeneratorURL: a.GeneratorURL,
 		Fingerprint:  a.Fingerprint().String(),
 	}
-	if e.Kind == alert.EventResolved {
-		out.EndsAt = firstNonZero(a.ResolvedAt, e.At).UTC()
+	if a.State != alert.StateFiring {
+		out.Status = "resolved"
+		out.EndsAt = a.ResolvedAt.UTC()
 	}
 	return out
 }

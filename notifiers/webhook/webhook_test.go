@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/notifiers"
 )
 
 var testLabels = model.LabelSet{"alertname": "HighLatency", "service": "api"}
@@ -20,7 +23,7 @@ var testLabels = model.LabelSet{"alertname": "HighLatency", "service": "api"}
 func TestNotifyRequest(t *testing.T) {
 	rc := newReceiver(t, nil)
 	cfg := configFor(t, rc.URL, "/hooks/alerts?team=api")
-	if retry, err := newNotifier(t, cfg).Notify(context.Background(), message(firing(1, testLabels, nil))); err != nil || retry {
+	if retry, err := newNotifier(t, cfg).Notify(context.Background(), message(firing(testLabels, nil))); err != nil || retry {
 		t.Fatalf("Notify: retry=%v err=%v", retry, err)
 	}
 	reqs := rc.got()
@@ -40,6 +43,23 @@ func TestNotifyRequest(t *testing.T) {
 	m := decodeStrict(t, r.Body)
 	if m.Receiver != "team-api" || m.ExternalURL != "http://alerter.example:9099" || len(m.Alerts) != 1 {
 		t.Errorf("payload %+v", m)
+	}
+	for _, h := range []string{TimestampHeader, DefaultSignatureHeader} {
+		if v := r.Header.Get(h); v != "" {
+			t.Errorf("unsigned request has %s: %q", h, v)
+		}
+	}
+}
+
+func TestNotifyExternalURLOfMessageWins(t *testing.T) {
+	rc := newReceiver(t, nil)
+	m := message(firing(testLabels, nil))
+	m.ExternalURL = "https://alerter.prod.example"
+	if _, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeStrict(t, rc.got()[0].Body).ExternalURL; got != m.ExternalURL {
+		t.Errorf("externalURL %q, want the message's %q", got, m.ExternalURL)
 	}
 }
 
@@ -81,7 +101,7 @@ func TestNotifyAuth(t *testing.T) {
 			rc := newReceiver(t, nil)
 			cfg := configFor(t, rc.URL, "/hook")
 			cfg.HTTPConfig = tt.httpConfig
-			if _, err := newNotifier(t, cfg).Notify(context.Background(), message(firing(1, testLabels, nil))); err != nil {
+			if _, err := newNotifier(t, cfg).Notify(context.Background(), message(firing(testLabels, nil))); err != nil {
 				t.Fatal(err)
 			}
 			if got := rc.got()[0].Header.Get("Authorization"); got != tt.want {
@@ -115,7 +135,7 @@ func TestNotifyStatus(t *testing.T) {
 			rc := newReceiver(t, func(*http.Request) (int, string) { return tt.code, "nope: bad alert" })
 			cfg := configFor(t, rc.URL, "/hook")
 			cfg.HTTPConfig = &config.HTTPClientConfig{FollowRedirects: false}
-			retry, err := newNotifier(t, cfg).Notify(context.Background(), message(firing(1, testLabels, nil)))
+			retry, err := newNotifier(t, cfg).Notify(context.Background(), message(firing(testLabels, nil)))
 			if (err != nil) != tt.wantErr || retry != tt.wantRetry {
 				t.Fatalf("retry=%v err=%v, want retry=%v err=%v", retry, err, tt.wantRetry, tt.wantErr)
 			}
@@ -136,7 +156,7 @@ func TestNotifyStatus(t *testing.T) {
 func TestNotifyBodySnippetIsBounded(t *testing.T) {
 	huge := strings.Repeat("é", 10_000) + "\x00\x1b[31m"
 	rc := newReceiver(t, func(*http.Request) (int, string) { return 400, huge })
-	_, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(context.Background(), message(firing(1, testLabels, nil)))
+	_, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(context.Background(), message(firing(testLabels, nil)))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -149,7 +169,7 @@ func TestNotifyBodySnippetIsBounded(t *testing.T) {
 }
 
 // secrets are in every part of the URL that can hold one.
-var secrets = []string{"pa55word", "PATHTOKEN", "QUERYTOKEN"}
+var secrets = []string{"pa55word", "PATHTOKEN", "QUERYTOKEN", "HMACSECRET"}
 
 func secretURL(t *testing.T, base string) *Config {
 	t.Helper()
@@ -204,11 +224,12 @@ func TestErrorsAndLogsHideURLSecrets(t *testing.T) {
 			var logs bytes.Buffer
 			cfg := secretURL(t, tt.base)
 			cfg.URL.RawQuery += tt.query
-			n, err := New(Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			cfg.HMACSecret = "HMACSECRET"
+			n, err := New(cfg, notifiers.IntegrationOptions{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			retry, err := n.Notify(context.Background(), message(firing(1, testLabels, nil)))
+			retry, err := n.Notify(context.Background(), message(firing(testLabels, nil)))
 			if err == nil || retry != tt.wantRetry {
 				t.Fatalf("retry=%v err=%v, want an error with retry=%v", retry, err, tt.wantRetry)
 			}
@@ -231,7 +252,7 @@ func TestNotifyHonoursCallerContext(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	retry, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(ctx, message(firing(1, testLabels, nil)))
+	retry, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(ctx, message(firing(testLabels, nil)))
 	if !errors.Is(err, context.Canceled) || !retry {
 		t.Errorf("retry=%v err=%v, want a retryable context.Canceled", retry, err)
 	}
@@ -239,12 +260,46 @@ func TestNotifyHonoursCallerContext(t *testing.T) {
 
 func TestNotifyReceiverFallback(t *testing.T) {
 	rc := newReceiver(t, nil)
-	m := message(firing(1, testLabels, nil))
+	m := message(firing(testLabels, nil))
 	m.Receiver = ""
 	if _, err := newNotifier(t, configFor(t, rc.URL, "/")).Notify(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	if got := decodeStrict(t, rc.got()[0].Body).Receiver; got != "team-api" {
 		t.Errorf("receiver %q, want the Notifier's", got)
+	}
+}
+
+func TestNotifyRetryAfter(t *testing.T) {
+	tests := []struct {
+		name   string
+		header string
+		code   int
+		want   time.Duration
+	}{
+		{name: "seconds", header: "7", code: 429, want: 7 * time.Second},
+		{name: "date", header: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), code: 503, want: time.Hour},
+		{name: "past date", header: "Mon, 02 Jan 2006 15:04:05 GMT", code: 429},
+		{name: "garbage", header: "soon", code: 429},
+		{name: "absent", code: 429},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(tt.code)
+			}))
+			defer srv.Close()
+			retry, err := newNotifier(t, configFor(t, srv.URL, "/")).Notify(context.Background(), message(firing(testLabels, nil)))
+			if !retry || err == nil {
+				t.Fatalf("retry=%v err=%v", retry, err)
+			}
+			got, ok := notifiers.RetryAfter(err)
+			if ok != (tt.want > 0) || got > tt.want || got < tt.want-2*time.Second {
+				t.Errorf("RetryAfter = %s, %v; want %s", got, ok, tt.want)
+			}
+		})
 	}
 }

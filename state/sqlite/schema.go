@@ -17,7 +17,7 @@ import (
 // a NaN REAL as NULL. Tables are STRICT so that a wrongly typed bind fails
 // instead of being silently converted.
 func migrations() []string {
-	return []string{
+	return append([]string{
 		// 1
 		`CREATE TABLE alerts (
 			rule_id            TEXT    NOT NULL,
@@ -55,7 +55,7 @@ func migrations() []string {
 		`CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL`,
 		// 5: PruneDelivered deletes by delivery time.
 		`CREATE INDEX outbox_delivered_at ON outbox (delivered_at) WHERE delivered_at IS NOT NULL`,
-	}
+	}, notifyMigrations()...)
 }
 
 // SchemaVersionError reports a database written by a newer alerter, whose

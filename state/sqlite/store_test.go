@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +51,7 @@ func TestPragmas(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"}, // FULL
 		{"busy_timeout", "5000"},
-		{"user_version", "5"},
+		{"user_version", strconv.Itoa(len(migrations()))},
 	} {
 		var got string
 		if err := s.db.QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil {

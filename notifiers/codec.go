@@ -1,0 +1,92 @@
+package notifiers
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+)
+
+// The outbox stores messages as JSON. wireAlert spells the value as a
+// string, since JSON has no NaN or infinities.
+type wireAlert struct {
+	RuleID           string            `json:"rule_id"`
+	ID               model.Fingerprint `json:"id"`
+	Labels           model.LabelSet    `json:"labels"`
+	Annotations      model.LabelSet    `json:"annotations"`
+	State            alert.State       `json:"state"`
+	Value            string            `json:"value"`
+	GeneratorURL     string            `json:"generator_url,omitempty"`
+	ActiveAt         time.Time         `json:"active_at"`
+	FiredAt          time.Time         `json:"fired_at"`
+	ResolvedAt       time.Time         `json:"resolved_at"`
+	SeverityRaisedAt time.Time         `json:"severity_raised_at"`
+}
+
+type wireMessage struct {
+	Receiver    string         `json:"receiver"`
+	GroupKey    string         `json:"group_key"`
+	GroupLabels model.LabelSet `json:"group_labels"`
+	Alerts      []wireAlert    `json:"alerts"`
+	Firing      []wireAlert    `json:"changes_firing,omitempty"`
+	Resolved    []wireAlert    `json:"changes_resolved,omitempty"`
+	Raised      []wireAlert    `json:"changes_raised,omitempty"`
+	Repeat      bool           `json:"changes_repeat,omitempty"`
+	Digest      *Digest        `json:"digest,omitempty"`
+	ExternalURL string         `json:"external_url,omitempty"`
+	At          time.Time      `json:"at"`
+}
+
+func toWire(as []*alert.Alert) []wireAlert {
+	out := make([]wireAlert, len(as))
+	for i, a := range as {
+		out[i] = wireAlert{
+			RuleID: a.Key.RuleID, ID: a.Key.ID, Labels: a.Labels, Annotations: a.Annotations, State: a.State,
+			Value: strconv.FormatFloat(a.Value, 'g', -1, 64), GeneratorURL: a.GeneratorURL,
+			ActiveAt: a.ActiveAt, FiredAt: a.FiredAt, ResolvedAt: a.ResolvedAt, SeverityRaisedAt: a.SeverityRaisedAt,
+		}
+	}
+	return out
+}
+
+func fromWire(ws []wireAlert) []*alert.Alert {
+	out := make([]*alert.Alert, len(ws))
+	for i, w := range ws {
+		v, _ := strconv.ParseFloat(w.Value, 64)
+		out[i] = &alert.Alert{
+			Key: alert.Key{RuleID: w.RuleID, ID: w.ID}, Labels: w.Labels, Annotations: w.Annotations, State: w.State,
+			Value: v, GeneratorURL: w.GeneratorURL, ActiveAt: w.ActiveAt, FiredAt: w.FiredAt, ResolvedAt: w.ResolvedAt,
+			SeverityRaisedAt: w.SeverityRaisedAt,
+		}
+	}
+	return out
+}
+
+// EncodeMessage serialises a message for the outbox (State is not part of
+// it: it is stored per group, apart).
+func EncodeMessage(m *Message) ([]byte, error) {
+	return json.Marshal(wireMessage{
+		Receiver: m.Receiver, GroupKey: m.GroupKey, GroupLabels: m.GroupLabels, Alerts: toWire(m.Alerts),
+		Firing: toWire(m.Changes.Firing), Resolved: toWire(m.Changes.Resolved), Raised: toWire(m.Changes.Raised),
+		Repeat: m.Changes.Repeat, Digest: m.Digest, ExternalURL: m.ExternalURL, At: m.At,
+	})
+}
+
+// DecodeMessage is the inverse of EncodeMessage.
+func DecodeMessage(b []byte) (*Message, error) {
+	var w wireMessage
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	return &Message{
+		Receiver: w.Receiver, GroupKey: w.GroupKey, GroupLabels: w.GroupLabels, Alerts: fromWire(w.Alerts),
+		Changes:     Changes{Firing: fromWire(w.Firing), Resolved: fromWire(w.Resolved), Raised: fromWire(w.Raised), Repeat: w.Repeat},
+		Digest:      w.Digest,
+		ExternalURL: w.ExternalURL,
+		At:          w.At,
+		State:       map[string]string{},
+	}, nil
+}

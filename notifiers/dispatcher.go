@@ -1,0 +1,280 @@
+package notifiers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/notifiers/inhibit"
+	"github.com/alerter/alerter/notifiers/route"
+	"github.com/alerter/alerter/state"
+)
+
+// EventSource is where the dispatcher reads the evaluator's alert events
+// (the state store's event outbox).
+type EventSource interface {
+	PendingEvents(ctx context.Context, limit int) ([]*alert.Event, error)
+	LoadAlerts(ctx context.Context) ([]*alert.Alert, error)
+}
+
+// Muter says whether an alert must not be notified now (silences,
+// acknowledgements). The silence store satisfies it.
+type Muter interface {
+	Mutes(labels model.LabelSet, now time.Time) bool
+}
+
+// ReceiverIntegration is one configured integration of a receiver.
+type ReceiverIntegration struct {
+	// Name is unique within the receiver, e.g. "slack/0".
+	Name         string
+	Integration  Integration
+	SendResolved bool
+}
+
+// StormOptions configure storm control: when more than MaxAlerts alert
+// changes (firing or resolved) would reach one receiver within Window,
+// they go out as one digest per receiver instead of one message per group.
+type StormOptions struct {
+	MaxAlerts int // 0 disables storm control
+	Window    time.Duration
+}
+
+// DispatcherOptions configure a Dispatcher.
+type DispatcherOptions struct {
+	Route     *route.Route
+	Receivers map[string][]ReceiverIntegration
+	Inhibitor *inhibit.Inhibitor
+	Muter     Muter
+	Events    EventSource
+	Store     state.NotifyStore
+	// Consume marks alert events as taken in by the dispatcher.
+	Consume     func(ctx context.Context, ids []int64, at time.Time) error
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
+	ExternalURL string
+	Storm       StormOptions
+	// MaxOutbox bounds each integration's undelivered notifications.
+	MaxOutbox int
+	// OnQueued is called after notifications were queued, to wake senders.
+	OnQueued     func()
+	PollInterval time.Duration
+}
+
+// Dispatcher routes alerts to receivers, groups them, and decides from the
+// notification log what each integration must be told and when, with
+// Alertmanager's group_wait / group_interval / repeat_interval semantics.
+// It queues its decisions in the durable outbox that Senders drain. One
+// goroutine (Run) owns all of its state: there are no per-group goroutines
+// or timers.
+type Dispatcher struct {
+	o       DispatcherOptions
+	log     *slog.Logger
+	metrics *dispatchMetrics
+
+	alerts map[alert.Key]*entry
+	groups map[string]*aggGroup
+	nflog  map[nflogKey]*state.NflogEntry
+	storms map[string]*storm
+	wake   chan struct{}
+}
+
+type entry struct {
+	a      *alert.Alert
+	groups map[string]*aggGroup
+}
+
+type aggGroup struct {
+	key       string
+	route     *route.Route
+	labels    model.LabelSet
+	alerts    map[alert.Key]*alert.Alert
+	nextFlush time.Time
+	flushed   bool
+}
+
+type nflogKey struct{ receiver, integration, group string }
+
+// NewDispatcher builds a Dispatcher.
+func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
+	if o.Route == nil || o.Events == nil || o.Store == nil || o.Consume == nil {
+		return nil, errors.New("notifiers: dispatcher needs a route, events, a store and Consume")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.MaxOutbox <= 0 {
+		o.MaxOutbox = 10000
+	}
+	if o.Storm.Window <= 0 {
+		o.Storm.Window = time.Minute
+	}
+	return &Dispatcher{
+		o:       o,
+		log:     o.Logger,
+		metrics: newDispatchMetrics(o.Registerer),
+		alerts:  map[alert.Key]*entry{},
+		groups:  map[string]*aggGroup{},
+		nflog:   map[nflogKey]*state.NflogEntry{},
+		storms:  map[string]*storm{},
+		wake:    make(chan struct{}, 1),
+	}, nil
+}
+
+// Wake asks the dispatcher to read new events now. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run loads the notification log and the current alerts, then dispatches
+// until ctx ends. After a restart, groups form again from the stored
+// alerts and the notification log decides what is still owed: nothing is
+// re-sent inside repeat_interval, and what was not yet sent is.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if err := d.load(ctx, time.Now()); err != nil {
+		return err
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
+			d.log.Error("reading alert events", "err", err)
+		}
+		d.flushDue(ctx, now)
+		wait := d.o.PollInterval
+		if next, ok := d.nextDue(); ok {
+			if w := time.Until(next); w < wait {
+				wait = max(w, 0)
+			}
+		}
+		timer.Reset(wait) // Go 1.23+ timers: no draining needed
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+func (d *Dispatcher) load(ctx context.Context, now time.Time) error {
+	log, err := d.o.Store.LoadNflog(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range log {
+		e := log[i]
+		d.nflog[nflogKey{e.Receiver, e.Integration, e.GroupKey}] = &e
+	}
+	alerts, err := d.o.Events.LoadAlerts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		switch a.State {
+		case alert.StateFiring:
+			d.ingest(a, false, now)
+		case alert.StateInactive:
+			// A resolution that may not have been told yet: route it as
+			// if firing, then let the notification log decide.
+			f := *a
+			f.State = alert.StateFiring
+			d.ingest(&f, false, now)
+			d.ingest(a, false, now)
+		}
+	}
+	return nil
+}
+
+// ingestPending takes in the events the evaluator recorded since the last
+// call, and marks them consumed: the alerts table plus the notification log
+// are enough to rebuild the dispatcher after a restart.
+func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
+	for {
+		evs, err := d.o.Events.PendingEvents(ctx, 1000)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		ids := make([]int64, 0, len(evs))
+		for _, e := range evs {
+			a := e.Alert
+			d.ingest(&a, e.Kind == alert.EventSeverityRaised, now)
+			ids = append(ids, e.ID)
+		}
+		if err := d.o.Consume(ctx, ids, now); err != nil {
+			return err
+		}
+		if len(evs) < 1000 {
+			return nil
+		}
+	}
+}
+
+// ingest records an alert's latest state and routes it. An alert whose
+// labels changed (a severity rise) is re-routed: it leaves groups it no
+// longer matches and joins the new ones, which flush at once when raised.
+func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
+	e := d.alerts[a.Key]
+	if e == nil {
+		if a.State != alert.StateFiring {
+			return // resolved before we ever saw it firing: nothing to tell
+		}
+		e = &entry{groups: map[string]*aggGroup{}}
+		d.alerts[a.Key] = e
+	}
+	e.a = a
+	if a.State != alert.StateFiring {
+		for _, g := range e.groups {
+			g.alerts[a.Key] = a
+		}
+		return
+	}
+	matched := map[string]bool{}
+	for _, r := range d.o.Route.Match(a.Labels) {
+		gk := r.GroupKey(a.Labels)
+		matched[gk] = true
+		g := d.groups[gk]
+		if g == nil {
+			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait)}
+			d.groups[gk] = g
+			d.metrics.groups.Inc()
+		}
+		g.alerts[a.Key] = a
+		e.groups[gk] = g
+		if raised {
+			g.nextFlush = now
+		}
+	}
+	for gk, g := range e.groups {
+		if !matched[gk] {
+			delete(g.alerts, a.Key)
+			delete(e.groups, gk)
+		}
+	}
+}
+
+func (d *Dispatcher) nextDue() (time.Time, bool) {
+	var next time.Time
+	for _, g := range d.groups {
+		if next.IsZero() || g.nextFlush.Before(next) {
+			next = g.nextFlush
+		}
+	}
+	for _, s := range d.storms {
+		if !s.digestDue.IsZero() && (next.IsZero() || s.digestDue.Before(next)) {
+			next = s.digestDue
+		}
+	}
+	return next, !next.IsZero()
+}

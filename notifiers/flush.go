@@ -1,0 +1,283 @@
+package notifiers
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/notifiers/inhibit"
+	"github.com/alerter/alerter/state"
+)
+
+// pending is one message a flush decided to send.
+type pending struct {
+	receiver string
+	integ    ReceiverIntegration
+	msg      *Message
+	changes  int // alerts newly firing or resolved, for storm control
+	group    *aggGroup
+}
+
+// flushDue flushes every group whose time has come, in one round: the
+// round's messages are counted per receiver for storm control, queued in
+// one transaction with the notification log, and the senders are woken.
+func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
+	var due []*aggGroup
+	for _, g := range d.groups {
+		if !g.nextFlush.After(now) {
+			due = append(due, g)
+		}
+	}
+	digests := d.dueDigests(now)
+	if len(due) == 0 && len(digests) == 0 {
+		return
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].key < due[j].key })
+	inh := d.inhibitSnapshot()
+
+	f := &state.Flush{At: now}
+	var msgs []pending
+	for _, g := range due {
+		msgs = append(msgs, d.flushGroup(g, inh, now, f)...)
+	}
+	msgs = d.stormControl(msgs, now)
+	msgs = append(msgs, digests...)
+	for _, p := range msgs {
+		b, err := EncodeMessage(p.msg)
+		if err != nil {
+			d.log.Error("encoding notification", "receiver", p.receiver, "err", err)
+			continue
+		}
+		f.Notifications = append(f.Notifications, &state.Notification{
+			Receiver: p.receiver, Integration: p.integ.Name, GroupKey: p.msg.GroupKey, Message: b, CreatedAt: now,
+		})
+	}
+	if err := d.o.Store.ApplyFlush(ctx, f); err != nil {
+		// Nothing was stored: the groups flush again at their next tick
+		// and the log still says what was last sent.
+		d.log.Error("storing notifications failed; retrying at the next tick", "err", err)
+		for _, e := range f.Nflog {
+			k := nflogKey{e.Receiver, e.Integration, e.GroupKey}
+			delete(d.nflog, k)
+		}
+		_ = d.reloadNflog(ctx)
+		return
+	}
+	for _, n := range f.Notifications {
+		d.metrics.queued.WithLabelValues(n.Receiver, n.Integration).Inc()
+		if dropped, err := d.o.Store.TrimNotifications(ctx, n.Receiver, n.Integration, d.o.MaxOutbox); err == nil && dropped > 0 {
+			d.metrics.dropped.WithLabelValues(n.Receiver, n.Integration).Add(float64(dropped))
+			d.log.Warn("outbox full: dropped superseded or oldest notifications", "receiver", n.Receiver, "integration", n.Integration, "dropped", dropped)
+		}
+	}
+	if len(f.Notifications) > 0 && d.o.OnQueued != nil {
+		d.o.OnQueued()
+	}
+}
+
+func (d *Dispatcher) reloadNflog(ctx context.Context) error {
+	log, err := d.o.Store.LoadNflog(ctx)
+	if err != nil {
+		return err
+	}
+	d.nflog = map[nflogKey]*state.NflogEntry{}
+	for i := range log {
+		e := log[i]
+		d.nflog[nflogKey{e.Receiver, e.Integration, e.GroupKey}] = &e
+	}
+	return nil
+}
+
+// inhibitSnapshot indexes the currently firing alerts for inhibition.
+func (d *Dispatcher) inhibitSnapshot() *inhibit.Snapshot {
+	if d.o.Inhibitor == nil {
+		return nil
+	}
+	var firing []model.LabelSet
+	for _, e := range d.alerts {
+		if e.a.State == alert.StateFiring {
+			firing = append(firing, e.a.Labels)
+		}
+	}
+	return d.o.Inhibitor.Snapshot(firing)
+}
+
+func (d *Dispatcher) muted(ls model.LabelSet, inh *inhibit.Snapshot, now time.Time) bool {
+	if inh != nil {
+		if ok, _ := inh.Inhibited(ls); ok {
+			return true
+		}
+	}
+	return d.o.Muter != nil && d.o.Muter.Mutes(ls, now)
+}
+
+// flushGroup decides, for each integration of the group's receiver, whether
+// it must be told something now, with Alertmanager's rules: a new firing
+// alert, all alerts resolved, a resolution of an alert it was told about
+// (when it sends resolved), or repeat_interval elapsed. It records the new
+// notification log entries in f, and forgets the group's resolved alerts.
+func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Time, f *state.Flush) []pending {
+	g.flushed = true
+	g.nextFlush = now.Add(g.route.GroupInterval)
+	var firing, resolved []*alert.Alert
+	for _, a := range g.alerts {
+		if a.State == alert.StateFiring {
+			if !d.muted(a.Labels, inh, now) {
+				firing = append(firing, a)
+			}
+		} else {
+			resolved = append(resolved, a)
+		}
+	}
+	SortAlerts(firing)
+	SortAlerts(resolved)
+	fps := fingerprints(firing)
+
+	var out []pending
+	recv := g.route.Receiver
+	for _, integ := range d.o.Receivers[recv] {
+		k := nflogKey{recv, integ.Name, g.key}
+		prev := d.nflog[k]
+		told := resolvedTold(resolved, prev)
+		if !needsUpdate(prev, fps, told, integ.SendResolved, g.route.RepeatInterval, now) {
+			continue
+		}
+		entry := state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key, Firing: fps, Resolved: fingerprints(told), SentAt: now}
+		d.nflog[k] = &entry
+		f.Nflog = append(f.Nflog, entry)
+		if len(firing) == 0 && !integ.SendResolved {
+			continue // the log moves on; nothing to say to this integration
+		}
+		m := &Message{
+			Receiver:    recv,
+			GroupKey:    g.key,
+			GroupLabels: g.labels,
+			Alerts:      append([]*alert.Alert(nil), firing...),
+			ExternalURL: d.o.ExternalURL,
+			At:          now,
+		}
+		m.Changes = changes(prev, firing, told)
+		if integ.SendResolved {
+			m.Alerts = append(m.Alerts, told...)
+		} else {
+			m.Changes.Resolved = nil
+		}
+		out = append(out, pending{receiver: recv, integ: integ, msg: m, group: g,
+			changes: len(m.Changes.Firing) + len(m.Changes.Resolved)})
+	}
+
+	// Resolved alerts have been considered by every integration: forget
+	// them. A group left empty ends, and so does its notification log.
+	for _, a := range resolved {
+		delete(g.alerts, a.Key)
+		if e := d.alerts[a.Key]; e != nil {
+			delete(e.groups, g.key)
+			if len(e.groups) == 0 {
+				delete(d.alerts, a.Key)
+			}
+		}
+	}
+	if len(g.alerts) == 0 {
+		delete(d.groups, g.key)
+		d.metrics.groups.Dec()
+		for _, integ := range d.o.Receivers[recv] {
+			k := nflogKey{recv, integ.Name, g.key}
+			if _, ok := d.nflog[k]; ok {
+				delete(d.nflog, k)
+				f.DeleteNflog = append(f.DeleteNflog, state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key})
+			}
+		}
+	}
+	return out
+}
+
+// resolvedTold returns the resolved alerts that the integration was told
+// about as firing: only those deserve a "resolved".
+func resolvedTold(resolved []*alert.Alert, prev *state.NflogEntry) []*alert.Alert {
+	if prev == nil {
+		return nil
+	}
+	was := set(prev.Firing)
+	var out []*alert.Alert
+	for _, a := range resolved {
+		if was[uint64(a.Fingerprint())] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func needsUpdate(prev *state.NflogEntry, firing []uint64, told []*alert.Alert, sendResolved bool, repeat time.Duration, now time.Time) bool {
+	if prev == nil {
+		return len(firing) > 0
+	}
+	if !subset(firing, prev.Firing) {
+		return true
+	}
+	if len(firing) == 0 {
+		// Everything it was told about resolved. Alerts that merely left
+		// the group (re-routed after a severity rise) are not resolutions.
+		return len(told) > 0
+	}
+	if sendResolved && !subset(fingerprints(told), prev.Resolved) {
+		return true
+	}
+	return now.Sub(prev.SentAt) >= repeat
+}
+
+func changes(prev *state.NflogEntry, firing, told []*alert.Alert) Changes {
+	var c Changes
+	var was map[uint64]bool
+	if prev != nil {
+		was = set(prev.Firing)
+	}
+	for _, a := range firing {
+		if !was[uint64(a.Fingerprint())] {
+			if prev != nil && !a.SeverityRaisedAt.IsZero() && a.SeverityRaisedAt.After(prev.SentAt) {
+				c.Raised = append(c.Raised, a)
+			} else {
+				c.Firing = append(c.Firing, a)
+			}
+		}
+	}
+	if prev != nil {
+		already := set(prev.Resolved)
+		for _, a := range told {
+			if !already[uint64(a.Fingerprint())] {
+				c.Resolved = append(c.Resolved, a)
+			}
+		}
+	}
+	c.Repeat = len(c.Firing) == 0 && len(c.Resolved) == 0 && len(c.Raised) == 0
+	return c
+}
+
+func fingerprints(as []*alert.Alert) []uint64 {
+	out := make([]uint64, len(as))
+	for i, a := range as {
+		out[i] = uint64(a.Fingerprint())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func set(fps []uint64) map[uint64]bool {
+	m := make(map[uint64]bool, len(fps))
+	for _, f := range fps {
+		m[f] = true
+	}
+	return m
+}
+
+func subset(a, b []uint64) bool {
+	in := set(b)
+	for _, x := range a {
+		if !in[x] {
+			return false
+		}
+	}
+	return true
+}

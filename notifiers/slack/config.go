@@ -1,0 +1,246 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+)
+
+// Defaults applied by New when the configuration leaves a field unset.
+const (
+	// DefaultTimeout bounds each call to Slack.
+	DefaultTimeout = 10 * time.Second
+	// DefaultAppURL is the base of Slack's Web API.
+	DefaultAppURL = "https://slack.com/api/"
+)
+
+// Config is one slack_configs entry. Field names follow Alertmanager's
+// slack_config where it has them, so existing configurations carry over.
+// Exactly one of APIURL, APIURLFile (incoming-webhook mode), AppToken or
+// AppTokenFile (bot-token mode) is set.
+type Config struct {
+	// APIURL is an incoming-webhook URL. Its path is a credential: it is
+	// never logged, returned in errors or marshalled.
+	APIURL *SecretURL `yaml:"api_url,omitempty" json:"api_url,omitempty"`
+	// APIURLFile holds the incoming-webhook URL; it is read on every
+	// notification, so the URL can be rotated without a reload.
+	APIURLFile string `yaml:"api_url_file,omitempty" json:"api_url_file,omitempty"`
+	// AppToken is a bot token ("xoxb-…") with the chat:write scope.
+	AppToken config.Secret `yaml:"app_token,omitempty" json:"app_token,omitempty"`
+	// AppTokenFile holds the bot token; it is read on every notification.
+	AppTokenFile string `yaml:"app_token_file,omitempty" json:"app_token_file,omitempty"`
+	// AppURL is the base URL of Slack's Web API; default DefaultAppURL.
+	// Alertmanager's form, ending in /chat.postMessage, is accepted too.
+	AppURL *config.URL `yaml:"app_url,omitempty" json:"app_url,omitempty"`
+
+	// Channel to post to (template). Required in bot mode; in webhook mode
+	// it overrides the webhook's channel where Slack still allows that.
+	Channel string `yaml:"channel,omitempty" json:"channel,omitempty"`
+	// Username, IconEmoji and IconURL override the poster's name and
+	// icon (templates); in bot mode they need chat:write.customize.
+	Username  string `yaml:"username,omitempty" json:"username,omitempty"`
+	IconEmoji string `yaml:"icon_emoji,omitempty" json:"icon_emoji,omitempty"`
+	IconURL   string `yaml:"icon_url,omitempty" json:"icon_url,omitempty"`
+
+	// Title is the message's heading (template); default
+	// `{{ template "slack.default.title" . }}`.
+	Title string `yaml:"title,omitempty" json:"title,omitempty"`
+	// TitleLink makes the title a link (template).
+	TitleLink string `yaml:"title_link,omitempty" json:"title_link,omitempty"`
+	// Text is the notification and fallback text (template); default
+	// `{{ template "slack.default.text" . }}`.
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
+	// Color is the colour bar (template): "good", "warning", "danger" or
+	// a hex colour. Empty means by status and severity: critical, page
+	// and error red, warning orange, info blue, resolved green.
+	Color string `yaml:"color,omitempty" json:"color,omitempty"`
+	// Footer is a small line under the message (template).
+	Footer string `yaml:"footer,omitempty" json:"footer,omitempty"`
+
+	// SendResolved says whether resolved alerts are notified; default true.
+	SendResolved *bool `yaml:"send_resolved,omitempty" json:"send_resolved,omitempty"`
+	// UpdateInPlace (bot mode only; default true) edits a group's first
+	// message as the group changes and threads the changes under it,
+	// instead of posting a new message each time.
+	UpdateInPlace *bool `yaml:"update_in_place,omitempty" json:"update_in_place,omitempty"`
+
+	// HTTPConfig configures proxies and TLS as in Prometheus.
+	HTTPConfig *config.HTTPClientConfig `yaml:"http_config,omitempty" json:"http_config,omitempty"`
+	// Timeout bounds each call to Slack; 0 means DefaultTimeout.
+	Timeout model.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// Validate reports every problem of the configuration at once. Templates
+// are not parsed here: TemplateFields lists them for the caller, which
+// knows the template files.
+func (c *Config) Validate() error {
+	var errs []error
+	var set []string
+	if c.APIURL != nil {
+		set = append(set, "api_url")
+	}
+	if c.APIURLFile != "" {
+		set = append(set, "api_url_file")
+	}
+	if c.AppToken != "" {
+		set = append(set, "app_token")
+	}
+	if c.AppTokenFile != "" {
+		set = append(set, "app_token_file")
+	}
+	if len(set) != 1 {
+		msg := "exactly one of api_url, api_url_file, app_token or app_token_file must be set"
+		if len(set) > 1 {
+			msg += ", got " + strings.Join(set, " and ")
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	if c.APIURL != nil {
+		if err := checkURL(c.APIURL.URL); err != nil {
+			errs = append(errs, fmt.Errorf("api_url: %w", err))
+		}
+	}
+	bot := c.AppToken != "" || c.AppTokenFile != ""
+	webhook := c.APIURL != nil || c.APIURLFile != ""
+	if bot && strings.TrimSpace(c.Channel) == "" {
+		errs = append(errs, errors.New("channel is required with app_token or app_token_file"))
+	}
+	if c.AppURL != nil {
+		if err := checkURL(c.AppURL.URL); err != nil {
+			errs = append(errs, fmt.Errorf("app_url: %w", err))
+		}
+		if webhook {
+			errs = append(errs, errors.New("app_url is only used with app_token or app_token_file"))
+		}
+	}
+	if webhook && c.UpdateInPlace != nil && *c.UpdateInPlace {
+		errs = append(errs, errors.New("update_in_place needs app_token or app_token_file: incoming webhooks cannot edit messages"))
+	}
+	if c.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout must not be negative, got %s", time.Duration(c.Timeout)))
+	}
+	if c.HTTPConfig != nil {
+		if err := c.HTTPConfig.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("http_config: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TemplateFields returns the templated fields that are set, by YAML key,
+// so that the configuration loader can check them against the template
+// files and report errors at their position.
+func (c *Config) TemplateFields() map[string]string {
+	out := map[string]string{}
+	for key, text := range map[string]string{
+		"channel": c.Channel, "username": c.Username, "icon_emoji": c.IconEmoji,
+		"icon_url": c.IconURL, "title": c.Title, "title_link": c.TitleLink,
+		"text": c.Text, "color": c.Color, "footer": c.Footer,
+	} {
+		if text != "" {
+			out[key] = text
+		}
+	}
+	return out
+}
+
+// SetDirectory resolves relative file paths against the configuration
+// file's directory, as Prometheus does.
+func (c *Config) SetDirectory(dir string) {
+	c.APIURLFile = config.JoinDir(dir, c.APIURLFile)
+	c.AppTokenFile = config.JoinDir(dir, c.AppTokenFile)
+	if c.HTTPConfig != nil {
+		c.HTTPConfig.SetDirectory(dir)
+	}
+}
+
+// checkURL accepts absolute http(s) URLs. Its errors never quote the URL.
+func checkURL(u *url.URL) error {
+	switch {
+	case u == nil:
+		return errors.New("is empty")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("scheme must be http or https")
+	case u.Host == "":
+		return errors.New("has no host")
+	}
+	return nil
+}
+
+// SecretURL is a URL that is itself a credential, such as a Slack
+// incoming-webhook URL. It marshals as "<secret>" (unless prometheus/
+// common's config.MarshalSecretValue is set, as for config.Secret), prints
+// as "<secret>", and its parse errors do not quote it.
+type SecretURL struct {
+	*url.URL
+}
+
+const secretToken = "<secret>"
+
+// ParseSecretURL parses s without quoting it in errors.
+func ParseSecretURL(s string) (*SecretURL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return nil, errors.New("invalid URL (not quoted: it is a secret)")
+	}
+	return &SecretURL{URL: u}, nil
+}
+
+// UnmarshalYAML parses the URL (yaml.v2 and yaml.v3 call this form).
+func (s *SecretURL) UnmarshalYAML(unmarshal func(any) error) error {
+	var str string
+	if err := unmarshal(&str); err != nil {
+		return err
+	}
+	u, err := ParseSecretURL(str)
+	if err != nil {
+		return err
+	}
+	*s = *u
+	return nil
+}
+
+// MarshalYAML hides the URL.
+func (s SecretURL) MarshalYAML() (any, error) {
+	if s.URL == nil {
+		return nil, nil
+	}
+	if config.MarshalSecretValue {
+		return s.URL.String(), nil
+	}
+	return secretToken, nil
+}
+
+// UnmarshalJSON parses the URL.
+func (s *SecretURL) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return err
+	}
+	u, err := ParseSecretURL(str)
+	if err != nil {
+		return err
+	}
+	*s = *u
+	return nil
+}
+
+// MarshalJSON hides the URL.
+func (s SecretURL) MarshalJSON() ([]byte, error) {
+	if s.URL == nil {
+		return []byte("null"), nil
+	}
+	if config.MarshalSecretValue {
+		return json.Marshal(s.URL.String())
+	}
+	return json.Marshal(secretToken)
+}
+
+// String hides the URL, so that printing a Config cannot leak it.
+func (s SecretURL) String() string { return secretToken }

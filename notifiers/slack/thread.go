@@ -1,0 +1,90 @@
+package slack
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/notifiers"
+)
+
+// threadText is the reply threaded under a group's message when the
+// message is edited: what changed since the previous notification, one
+// line per kind of change, or a reminder when nothing did. "" means no
+// reply.
+func threadText(m *notifiers.Message) string {
+	c, common := m.Changes, m.CommonLabels()
+	if m.Status() == "resolved" {
+		if len(c.Resolved) == 0 {
+			return ":white_check_mark: *resolved*: all alerts of this group have resolved"
+		}
+		return ":white_check_mark: *resolved*: " + names(c.Resolved, common) +
+			" — all alerts of this group have resolved"
+	}
+	var lines []string
+	// Raised alerts by their new severity, the most severe first.
+	bySeverity := map[string][]*alert.Alert{}
+	var severities []string
+	for _, a := range c.Raised {
+		s := a.Severity()
+		if _, ok := bySeverity[s]; !ok {
+			severities = append(severities, s)
+		}
+		bySeverity[s] = append(bySeverity[s], a)
+	}
+	slices.SortStableFunc(severities, func(a, b string) int { return severityRank(a) - severityRank(b) })
+	for _, s := range severities {
+		lines = append(lines, fmt.Sprintf(":arrow_up: severity raised to *%s*: %s",
+			escape(cmp.Or(s, "none")), names(bySeverity[s], common)))
+	}
+	if len(c.Firing) > 0 {
+		lines = append(lines, ":fire: new: "+names(c.Firing, common))
+	}
+	if len(c.Resolved) > 0 {
+		lines = append(lines, ":white_check_mark: resolved: "+names(c.Resolved, common))
+	}
+	if len(lines) == 0 && c.Repeat {
+		n := len(m.Firing())
+		lines = append(lines, fmt.Sprintf(":repeat: still firing: %d %s", n, plural(n, "alert")))
+	}
+	return truncate(strings.Join(lines, "\n"), maxText)
+}
+
+// names lists alerts by name and the labels that tell them apart (those
+// not common to the message), up to maxListed.
+func names(as []*alert.Alert, common model.LabelSet) string {
+	parts := make([]string, 0, min(len(as), maxListed)+1)
+	for _, a := range as[:min(len(as), maxListed)] {
+		p := "*" + escape(truncate(alertName(a), 200)) + "*"
+		if labels := labelList(a.Labels, common, "severity"); labels != "" {
+			p += " " + truncate(labels, 300)
+		}
+		parts = append(parts, p)
+	}
+	if more := len(as) - maxListed; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// severityRank orders severities as notifiers.Message.HighestSeverity
+// does: critical and page, error, warning, info, none, then unknown ones.
+func severityRank(s string) int {
+	switch s {
+	case "critical", "page":
+		return 0
+	case "error":
+		return 1
+	case "warning":
+		return 2
+	case "info":
+		return 3
+	case "none":
+		return 4
+	}
+	return 5
+}

@@ -1,0 +1,189 @@
+// Package template renders notification text from Go templates. The data
+// has Alertmanager's field names (.Status, .Alerts, .CommonLabels, ...), so
+// templates written for Alertmanager keep working; default.tmpl defines the
+// default texts of every integration, and users can redefine any of them
+// in their own template files.
+package template
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/notifiers"
+)
+
+// KV is a label or annotation set with helpers templates use.
+type KV map[string]string
+
+// Pair is one name and value.
+type Pair struct{ Name, Value string }
+
+// SortedPairs returns the pairs sorted by name.
+func (kv KV) SortedPairs() []Pair {
+	out := make([]Pair, 0, len(kv))
+	for k, v := range kv {
+		out = append(out, Pair{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names returns the sorted names.
+func (kv KV) Names() []string {
+	out := make([]string, 0, len(kv))
+	for _, p := range kv.SortedPairs() {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// Values returns the values sorted by name.
+func (kv KV) Values() []string {
+	out := make([]string, 0, len(kv))
+	for _, p := range kv.SortedPairs() {
+		out = append(out, p.Value)
+	}
+	return out
+}
+
+// Remove returns a copy without the given names.
+func (kv KV) Remove(names []string) KV {
+	out := KV{}
+	for k, v := range kv {
+		out[k] = v
+	}
+	for _, n := range names {
+		delete(out, n)
+	}
+	return out
+}
+
+// String renders the pairs as "a=b, c=d".
+func (kv KV) String() string {
+	var parts []string
+	for _, p := range kv.SortedPairs() {
+		parts = append(parts, p.Name+"="+p.Value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Alert is one alert as templates see it.
+type Alert struct {
+	Status       string
+	Labels       KV
+	Annotations  KV
+	StartsAt     time.Time
+	EndsAt       time.Time
+	GeneratorURL string
+	Fingerprint  string
+	// Value is the query value when the alert was last evaluated.
+	Value float64
+}
+
+// Alerts is a list of alerts with Alertmanager's helpers.
+type Alerts []Alert
+
+// Firing returns the firing alerts.
+func (as Alerts) Firing() Alerts { return as.with("firing") }
+
+// Resolved returns the resolved alerts.
+func (as Alerts) Resolved() Alerts { return as.with("resolved") }
+
+func (as Alerts) with(status string) Alerts {
+	out := Alerts{}
+	for _, a := range as {
+		if a.Status == status {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// ChangesData is notifiers.Changes for templates.
+type ChangesData struct {
+	Firing   Alerts
+	Resolved Alerts
+	Raised   Alerts
+	Repeat   bool
+}
+
+// Data is the root object of every notification template.
+type Data struct {
+	Receiver          string
+	Status            string
+	Alerts            Alerts
+	GroupLabels       KV
+	CommonLabels      KV
+	CommonAnnotations KV
+	ExternalURL       string
+	GroupKey          string
+	// Severity is the highest severity among the firing alerts.
+	Severity string
+	Changes  ChangesData
+	Digest   *notifiers.Digest
+}
+
+// NewAlert converts an alert for templates. StartsAt is when it started
+// firing (as Prometheus tells Alertmanager), EndsAt when it resolved.
+func NewAlert(a *alert.Alert) Alert {
+	out := Alert{
+		Status:       "firing",
+		Labels:       kv(a.Labels),
+		Annotations:  kv(a.Annotations),
+		StartsAt:     a.FiredAt,
+		GeneratorURL: a.GeneratorURL,
+		Fingerprint:  a.Fingerprint().String(),
+		Value:        a.Value,
+	}
+	if out.StartsAt.IsZero() {
+		out.StartsAt = a.ActiveAt
+	}
+	if a.State != alert.StateFiring {
+		out.Status = "resolved"
+		out.EndsAt = a.ResolvedAt
+	}
+	return out
+}
+
+// NewData builds the template data of a message.
+func NewData(m *notifiers.Message) *Data {
+	d := &Data{
+		Receiver:          m.Receiver,
+		Status:            m.Status(),
+		Alerts:            alerts(m.Alerts),
+		GroupLabels:       kv(m.GroupLabels),
+		CommonLabels:      kv(m.CommonLabels()),
+		CommonAnnotations: kv(m.CommonAnnotations()),
+		ExternalURL:       m.ExternalURL,
+		GroupKey:          m.GroupKey,
+		Severity:          m.HighestSeverity(),
+		Digest:            m.Digest,
+		Changes: ChangesData{
+			Firing:   alerts(m.Changes.Firing),
+			Resolved: alerts(m.Changes.Resolved),
+			Raised:   alerts(m.Changes.Raised),
+			Repeat:   m.Changes.Repeat,
+		},
+	}
+	return d
+}
+
+func alerts(as []*alert.Alert) Alerts {
+	out := make(Alerts, 0, len(as))
+	for _, a := range as {
+		out = append(out, NewAlert(a))
+	}
+	return out
+}
+
+func kv(ls model.LabelSet) KV {
+	out := make(KV, len(ls))
+	for k, v := range ls {
+		out[string(k)] = string(v)
+	}
+	return out
+}
