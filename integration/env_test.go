@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,11 @@ storage:
 web:
   listen_address: 127.0.0.1:%d
   rule_file_check_interval: %s
-route:
+%s`
+
+// defaultNotify routes everything to one sink, grouped by alertname, with
+// timers short enough for 1s evaluations.
+const defaultNotify = `route:
   receiver: sink
   group_by: [alertname]
   group_wait: 0s
@@ -55,7 +60,7 @@ route:
 receivers:
   - name: sink
     webhook_configs:
-      - url: %s
+      - url: {{sink}}
 `
 
 func newEnv(t *testing.T, rules string) *env {
@@ -66,6 +71,13 @@ func newEnv(t *testing.T, rules string) *env {
 // newEnvWatch is newEnv with the rule file check interval ("0s": off).
 func newEnvWatch(t *testing.T, rules, watch string) *env {
 	t.Helper()
+	return newEnvWith(t, rules, watch, defaultNotify)
+}
+
+// newEnvWith is newEnv with the notification part of the configuration
+// given; "{{sink}}" in it stands for the sink's URL.
+func newEnvWith(t *testing.T, rules, watch, notify string) *env {
+	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
 	e.bin = promtest.BuildAlerter(t)
 	e.src = promtest.NewSource(t)
@@ -75,7 +87,8 @@ func newEnvWatch(t *testing.T, rules, watch string) *env {
 	t.Cleanup(e.sinkSrv.Close)
 	e.port = promtest.FreePort(t)
 	e.cfgPath = filepath.Join(e.dir, "alerter.yml")
-	cfg := fmt.Sprintf(testConfig, e.prom.URL(), filepath.Join(e.dir, "data"), e.port, watch, e.sinkSrv.URL)
+	notify = strings.ReplaceAll(notify, "{{sink}}", e.sinkSrv.URL)
+	cfg := fmt.Sprintf(testConfig, e.prom.URL(), filepath.Join(e.dir, "data"), e.port, watch, notify)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -298,4 +311,32 @@ func (e *env) post(path string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// metricValue sums the samples of a metric whose label string contains
+// every given fragment (e.g. `receiver="sink"`).
+func (e *env) metricValue(name string, fragments ...string) float64 {
+	resp, err := http.Get(e.apiURL("/metrics"))
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	sum := 0.0
+lines:
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		for _, f := range fragments {
+			if !strings.Contains(line, f) {
+				continue lines
+			}
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+		if err == nil {
+			sum += v
+		}
+	}
+	return sum
 }

@@ -2,7 +2,7 @@
 # Runs the alerter demo on this machine, all on 127.0.0.1:
 #   alerter-demo target  demo metrics (web-1's CPU goes above 0.9 for a while every cycle)
 #   prometheus           scraping the target (and alerter) every 5s
-#   alerter-demo sink    the webhook receiver of examples/alerter.yml, on port 5001
+#   alerter-demo sink    the webhook receiver of examples/demo.yml, on port 5001
 #   alerter              evaluating examples/rules/*.yml against Prometheus
 # The sink's output (one line per notified alert) and a summary of alerter's
 # pending/firing alerts are printed here. Everything runs from a temporary
@@ -16,7 +16,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-readonly sink_port=5001 # examples/alerter.yml sends notifications here
+readonly sink_port=5001 # examples/demo.yml sends notifications here
 readonly scrape_interval=5s
 cycle=${DEMO_CYCLE:-150s}
 
@@ -48,7 +48,7 @@ prometheus_bin=$(command -v prometheus || echo /usr/bin/prometheus)
 
 have_alerter=0
 if compgen -G "cmd/alerter/*.go" >/dev/null; then
-	[ -f examples/alerter.yml ] || die "examples/alerter.yml is missing"
+	[ -f examples/demo.yml ] || die "examples/demo.yml is missing"
 	say "building bin/alerter and bin/alerter-demo"
 	make --no-print-directory build
 	have_alerter=1
@@ -59,7 +59,7 @@ else
 fi
 
 port_busy "$sink_port" &&
-	die "port $sink_port is busy; examples/alerter.yml sends its notifications to http://127.0.0.1:$sink_port/"
+	die "port $sink_port is busy; examples/demo.yml sends its notifications to http://127.0.0.1:$sink_port/"
 
 # --- process management ------------------------------------------------------
 
@@ -181,7 +181,7 @@ wait_http prometheus "$prom_url/-/ready" 30
 if [ "$have_alerter" = 1 ]; then
 	# shellcheck disable=SC2086 # ALERTER_ARGS is split on purpose
 	start alerter "$tmp/alerter.log" bin/alerter run \
-		--config examples/alerter.yml \
+		--config examples/demo.yml \
 		--datasource.url "$prom_url" \
 		--web.listen-address "127.0.0.1:$alerter_port" \
 		--storage.path "$tmp/alerter-data" \
