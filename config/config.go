@@ -67,6 +67,8 @@ type Global struct {
 	OutageTolerance model.Duration `yaml:"outage_tolerance,omitempty"`
 	// ResolvedRetention is how long resolved alerts are kept.
 	ResolvedRetention model.Duration `yaml:"resolved_retention,omitempty"`
+
+	NotificationGlobals `yaml:",inline"`
 }
 
 // Datasource is the Prometheus to query.
@@ -186,6 +188,7 @@ func Parse(b []byte) (*Config, error) {
 	if errs := strictyaml.Decode(&doc, c); len(errs) > 0 {
 		return nil, errs
 	}
+	c.applyGlobals()
 	if errs := c.validate(&doc); len(errs) > 0 {
 		return nil, errs
 	}

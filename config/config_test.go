@@ -132,3 +132,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAlertmanagerGlobalsApply(t *testing.T) {
+	c, err := Parse([]byte(`
+global:
+  smtp_from: alerts@example.com
+  smtp_smarthost: smtp.example.com:587
+  smtp_auth_username: alerter
+  smtp_auth_password: pw
+  slack_api_url: https://hooks.slack.com/services/T/B/X
+route: {receiver: r}
+receivers:
+  - name: r
+    email_configs: [{to: oncall@example.com}]
+    slack_configs: [{channel: "#a"}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Receivers[0].EmailConfigs[0]
+	if e.From != "alerts@example.com" || e.Smarthost != "smtp.example.com:587" || e.AuthUsername != "alerter" || string(e.AuthPassword) != "pw" {
+		t.Fatalf("smtp globals not applied: %+v", e)
+	}
+	if c.Receivers[0].SlackConfigs[0].APIURL == nil {
+		t.Fatal("slack_api_url not applied")
+	}
+}
