@@ -203,7 +203,7 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 		errs = append(errs, &strictyaml.Error{Line: line, Column: col, Path: path, Msg: msg})
 	}
 	if u, err := url.Parse(c.Datasource.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		add("datasource.url", fmt.Sprintf("must be an http(s) URL, got %q", c.Datasource.URL))
+		add("datasource.url", fmt.Sprintf("must be an http(s) URL with a host, got %q", strictyaml.RedactURLs(c.Datasource.URL, c.Datasource.URL)))
 	}
 	if c.Global.EvaluationInterval <= 0 {
 		add("global.evaluation_interval", "must be greater than 0")
@@ -218,7 +218,7 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.Global.ExternalURL != "" {
 		if u, err := url.Parse(c.Global.ExternalURL); err != nil || u.Scheme == "" || u.Host == "" {
-			add("global.external_url", fmt.Sprintf("must be an absolute URL, got %q", c.Global.ExternalURL))
+			add("global.external_url", fmt.Sprintf("must be an absolute URL, got %q", strictyaml.RedactURLs(c.Global.ExternalURL, c.Global.ExternalURL)))
 		}
 	}
 	names := map[string]bool{}

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -186,9 +187,9 @@ func (s *secretSink) received(subs ...string) bool {
 
 // secretsEnv is the scenario's files and endpoints.
 type secretsEnv struct {
-	dir, cfgPath string
-	port         int
-	vars         map[string]string // secretsConfig's placeholders
+	cfgPath string
+	port    int
+	vars    map[string]string // secretsConfig's placeholders
 }
 
 func (e *secretsEnv) config(edit func(string) string) string {
@@ -289,8 +290,8 @@ func runCheck(t *testing.T, bin, file string) (int, string, string) {
 	err := cmd.Run()
 	code := 0
 	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
 			t.Fatalf("alerter check %s: %v", file, err)
 		}
 		code = ee.ExitCode()
@@ -335,7 +336,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	hookURL.RawQuery = "key=" + configSecrets["webhook url query key"]
 
 	dir := t.TempDir()
-	e := &secretsEnv{dir: dir, cfgPath: filepath.Join(dir, "alerter.yml"), port: promtest.FreePort(t)}
+	e := &secretsEnv{cfgPath: filepath.Join(dir, "alerter.yml"), port: promtest.FreePort(t)}
 	e.vars = map[string]string{
 		"PROM_URL":          promURL.String(),
 		"PROM_PASS":         configSecrets["datasource basic_auth password"],

@@ -26,7 +26,7 @@ const (
 	sendInteg = "fake/0"
 )
 
-// sendAttempt is one call of fakeIntegration.Notify.
+// sendAttempt is one call of senderFake.Notify.
 type sendAttempt struct {
 	at    time.Time
 	id    string // the message's GroupLabels["msg"]
@@ -35,15 +35,15 @@ type sendAttempt struct {
 	ok    bool              // Notify returned no error
 }
 
-// fakeIntegration records every attempt; result (nil: success) decides
+// senderFake records every attempt; result (nil: success) decides
 // each attempt's outcome from its 0-based call number.
-type fakeIntegration struct {
+type senderFake struct {
 	mu       sync.Mutex
 	attempts []sendAttempt
 	result   func(ctx context.Context, call int, m *Message) (bool, error)
 }
 
-func (f *fakeIntegration) Notify(ctx context.Context, m *Message) (bool, error) {
+func (f *senderFake) Notify(ctx context.Context, m *Message) (bool, error) {
 	f.mu.Lock()
 	call := len(f.attempts)
 	f.attempts = append(f.attempts, sendAttempt{
@@ -63,14 +63,14 @@ func (f *fakeIntegration) Notify(ctx context.Context, m *Message) (bool, error) 
 	return retry, err
 }
 
-func (f *fakeIntegration) snapshot() []sendAttempt {
+func (f *senderFake) snapshot() []sendAttempt {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]sendAttempt(nil), f.attempts...)
 }
 
-// ids lists the messages of the attempts, in order ("m1 m1 m2").
-func ids(as []sendAttempt) string {
+// attemptIDs lists the messages of the attempts, in order ("m1 m1 m2").
+func attemptIDs(as []sendAttempt) string {
 	var out []string
 	for _, a := range as {
 		out = append(out, a.id)
@@ -78,24 +78,24 @@ func ids(as []sendAttempt) string {
 	return strings.Join(out, " ")
 }
 
-// delivered lists the messages of the successful attempts, in order.
-func delivered(as []sendAttempt) string {
+// deliveredIDs lists the messages of the successful attempts, in order.
+func deliveredIDs(as []sendAttempt) string {
 	var ok []sendAttempt
 	for _, a := range as {
 		if a.ok {
 			ok = append(ok, a)
 		}
 	}
-	return ids(ok)
+	return attemptIDs(ok)
 }
 
-// retryAfterErr asks for a wait, as Slack's rate limits do.
-type retryAfterErr struct{ wait time.Duration }
+// senderRetryAfterErr asks for a wait, as Slack's rate limits do.
+type senderRetryAfterErr struct{ wait time.Duration }
 
-func (e retryAfterErr) Error() string             { return fmt.Sprintf("rate limited for %v", e.wait) }
-func (e retryAfterErr) RetryAfter() time.Duration { return e.wait }
+func (e senderRetryAfterErr) Error() string             { return fmt.Sprintf("rate limited for %v", e.wait) }
+func (e senderRetryAfterErr) RetryAfter() time.Duration { return e.wait }
 
-var errTransient = errors.New("receiver is down")
+var errSendTransient = errors.New("receiver is down")
 
 // senderEnv is one Sender over a fresh SQLite store, with its own
 // registry. Build it inside a synctest bubble; it is stopped in t.Cleanup.
@@ -103,13 +103,13 @@ type senderEnv struct {
 	t      *testing.T
 	store  *sqlite.Store
 	reg    *prometheus.Registry
-	fake   *fakeIntegration
+	fake   *senderFake
 	s      *Sender
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func newSenderEnv(t *testing.T, fake *fakeIntegration, mod func(*SenderOptions)) *senderEnv {
+func newSenderEnv(t *testing.T, fake *senderFake, mod func(*SenderOptions)) *senderEnv {
 	t.Helper()
 	st, err := sqlite.Open(sqlite.Options{Dir: t.TempDir()})
 	if err != nil {
@@ -239,7 +239,7 @@ func (e *senderEnv) wantCounts(sent, retried, retryable, permanent float64) {
 
 func TestSenderDeliversInOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{}
+		fake := &senderFake{}
 		e := newSenderEnv(t, fake, nil)
 		// Series exist at zero before anything is sent.
 		if n, err := testutil.GatherAndCount(e.reg, "alerter_notifications_failed_total"); err != nil || n != 2 {
@@ -251,7 +251,7 @@ func TestSenderDeliversInOrder(t *testing.T) {
 		e.queue(time.Now(), "g2:m5", "g3:m6")
 		e.run()
 		synctest.Wait()
-		if got, want := ids(fake.snapshot()), "m1 m2 m3 m4 m5 m6"; got != want {
+		if got, want := attemptIDs(fake.snapshot()), "m1 m2 m3 m4 m5 m6"; got != want {
 			t.Fatalf("attempts %q, want %q", got, want)
 		}
 		// Queued while the sender idles: Wake delivers at once, not after
@@ -260,7 +260,7 @@ func TestSenderDeliversInOrder(t *testing.T) {
 		e.queue(time.Now(), "g3:m7", "g1:m8")
 		synctest.Wait()
 		as := fake.snapshot()
-		if got, want := delivered(as), "m1 m2 m3 m4 m5 m6 m7 m8"; got != want || len(as) != 8 {
+		if got, want := deliveredIDs(as), "m1 m2 m3 m4 m5 m6 m7 m8"; got != want || len(as) != 8 {
 			t.Fatalf("delivered %q in %d attempts, want %q in 8", got, len(as), want)
 		}
 		if !as[6].at.Equal(as[5].at.Add(time.Minute)) {
@@ -279,9 +279,9 @@ func TestSenderDeliversInOrder(t *testing.T) {
 func TestSenderRetriesWithBackoff(t *testing.T) {
 	const failures = 6
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(_ context.Context, call int, _ *Message) (bool, error) {
+		fake := &senderFake{result: func(_ context.Context, call int, _ *Message) (bool, error) {
 			if call < failures {
-				return true, errTransient
+				return true, errSendTransient
 			}
 			return false, nil
 		}}
@@ -292,10 +292,10 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 		synctest.Wait()
 
 		as := fake.snapshot()
-		if got, want := ids(as), strings.Repeat("m1 ", failures)+"m1 m2 m3"; got != want {
+		if got, want := attemptIDs(as), strings.Repeat("m1 ", failures)+"m1 m2 m3"; got != want {
 			t.Fatalf("attempts %q, want %q", got, want)
 		}
-		if got, want := delivered(as), "m1 m2 m3"; got != want {
+		if got, want := deliveredIDs(as), "m1 m2 m3"; got != want {
 			t.Fatalf("delivered %q, want %q (in order, nothing twice)", got, want)
 		}
 		// Gaps between attempts of m1: within the documented equal-jitter
@@ -331,7 +331,7 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 
 func TestSenderGivesUpOnPermanentFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(_ context.Context, _ int, m *Message) (bool, error) {
+		fake := &senderFake{result: func(_ context.Context, _ int, m *Message) (bool, error) {
 			if m.GroupLabels["msg"] == "m1" {
 				return false, errors.New("400 Bad Request")
 			}
@@ -343,7 +343,7 @@ func TestSenderGivesUpOnPermanentFailure(t *testing.T) {
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		as := fake.snapshot()
-		if got, want := ids(as), "m1 m2"; got != want {
+		if got, want := attemptIDs(as), "m1 m2"; got != want {
 			t.Fatalf("attempts %q, want %q (m1 once, not retried)", got, want)
 		}
 		if !as[1].at.Equal(as[0].at) {
@@ -358,9 +358,9 @@ func TestSenderGivesUpOnPermanentFailure(t *testing.T) {
 
 func TestSenderHonoursRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(_ context.Context, call int, _ *Message) (bool, error) {
+		fake := &senderFake{result: func(_ context.Context, call int, _ *Message) (bool, error) {
 			if call == 0 {
-				return true, fmt.Errorf("slack: %w", retryAfterErr{90 * time.Second})
+				return true, fmt.Errorf("slack: %w", senderRetryAfterErr{90 * time.Second})
 			}
 			return false, nil
 		}}
@@ -374,14 +374,14 @@ func TestSenderHonoursRetryAfter(t *testing.T) {
 		// New work during the wait must not cut it short.
 		e.queue(time.Now(), "g2:m2")
 		synctest.Wait()
-		if got := ids(fake.snapshot()); got != "m1" {
+		if got := attemptIDs(fake.snapshot()); got != "m1" {
 			t.Fatalf("attempts %q 10s after a Retry-After of 90s, want only the first", got)
 		}
 		time.Sleep(5 * time.Minute)
 		synctest.Wait()
 		as := fake.snapshot()
-		if got, want := delivered(as), "m1 m2"; got != want || len(as) != 3 {
-			t.Fatalf("attempts %q, delivered %q; want m1 m1 m2, delivered %q", ids(as), delivered(as), want)
+		if got, want := deliveredIDs(as), "m1 m2"; got != want || len(as) != 3 {
+			t.Fatalf("attempts %q, delivered %q; want m1 m1 m2, delivered %q", attemptIDs(as), deliveredIDs(as), want)
 		}
 		if gap := as[1].at.Sub(as[0].at); gap < 90*time.Second {
 			t.Errorf("retried after %v, want at least the 90s Retry-After (MaxBackoff is 30s)", gap)
@@ -392,8 +392,8 @@ func TestSenderHonoursRetryAfter(t *testing.T) {
 
 func TestSenderGivesUpAfterMaxAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(context.Context, int, *Message) (bool, error) {
-			return true, errTransient
+		fake := &senderFake{result: func(context.Context, int, *Message) (bool, error) {
+			return true, errSendTransient
 		}}
 		e := newSenderEnv(t, fake, func(o *SenderOptions) { o.MaxAge = time.Hour })
 		// Queued two hours ago (say before a long outage of alerter):
@@ -401,7 +401,7 @@ func TestSenderGivesUpAfterMaxAge(t *testing.T) {
 		e.queue(time.Now().Add(-2*time.Hour), "g1:stale")
 		e.run()
 		synctest.Wait()
-		if got := ids(fake.snapshot()); got != "stale" {
+		if got := attemptIDs(fake.snapshot()); got != "stale" {
 			t.Fatalf("attempts %q, want one attempt of the stale notification", got)
 		}
 		if n := e.pending(); n != 0 {
@@ -413,11 +413,11 @@ func TestSenderGivesUpAfterMaxAge(t *testing.T) {
 
 func TestSenderRetriesUntilMaxAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(_ context.Context, _ int, m *Message) (bool, error) {
+		fake := &senderFake{result: func(_ context.Context, _ int, m *Message) (bool, error) {
 			if m.GroupLabels["msg"] == "fresh" {
 				return false, nil
 			}
-			return true, errTransient
+			return true, errSendTransient
 		}}
 		e := newSenderEnv(t, fake, func(o *SenderOptions) { o.MaxAge = time.Minute })
 		created := time.Now()
@@ -428,11 +428,11 @@ func TestSenderRetriesUntilMaxAge(t *testing.T) {
 		as := fake.snapshot()
 		n := len(as)
 		if n < 3 || as[n-1].id != "fresh" || !as[n-1].ok {
-			t.Fatalf("attempts %q: want old retried, then given up, then fresh delivered", ids(as))
+			t.Fatalf("attempts %q: want old retried, then given up, then fresh delivered", attemptIDs(as))
 		}
 		for i, a := range as[:n-1] {
 			if a.id != "old" {
-				t.Fatalf("attempt %d is %q before old was given up: %q", i+1, a.id, ids(as))
+				t.Fatalf("attempt %d is %q before old was given up: %q", i+1, a.id, attemptIDs(as))
 			}
 			age := a.at.Sub(created)
 			if last := i == n-2; last != (age >= time.Minute) {
@@ -448,11 +448,11 @@ func TestSenderRetriesUntilMaxAge(t *testing.T) {
 
 func TestSenderKeepsIntegrationState(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{}
+		fake := &senderFake{}
 		fake.result = func(_ context.Context, call int, m *Message) (bool, error) {
 			if call == 3 { // m4's first attempt fails; what it wrote is not kept
 				m.State["ts"], m.State["lost"] = "overwritten", "1"
-				return true, errTransient
+				return true, errSendTransient
 			}
 			if m.State["ts"] == "" {
 				m.State["ts"] = strconv.Itoa(call + 1) // like a Slack message's ts
@@ -465,7 +465,7 @@ func TestSenderKeepsIntegrationState(t *testing.T) {
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		as := fake.snapshot()
-		if got, want := ids(as), "m1 m2 m3 m4 m4"; got != want {
+		if got, want := attemptIDs(as), "m1 m2 m3 m4 m4"; got != want {
 			t.Fatalf("attempts %q, want %q", got, want)
 		}
 		want := []map[string]string{
@@ -494,8 +494,8 @@ func TestSenderKeepsIntegrationState(t *testing.T) {
 
 func TestSenderStopsMidRetry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(context.Context, int, *Message) (bool, error) {
-			return true, errTransient
+		fake := &senderFake{result: func(context.Context, int, *Message) (bool, error) {
+			return true, errSendTransient
 		}}
 		e := newSenderEnv(t, fake, func(o *SenderOptions) { o.InitialBackoff, o.MaxBackoff = time.Hour, time.Hour })
 		e.queue(time.Now(), "g1:m1")
@@ -510,7 +510,7 @@ func TestSenderStopsMidRetry(t *testing.T) {
 			t.Fatal("Run still running after its context was cancelled during a backoff")
 		}
 		e.cancel = nil
-		if got := ids(fake.snapshot()); got != "m1" {
+		if got := attemptIDs(fake.snapshot()); got != "m1" {
 			t.Errorf("attempts %q, want one", got)
 		}
 		if n := e.pending(); n != 1 {
@@ -521,7 +521,7 @@ func TestSenderStopsMidRetry(t *testing.T) {
 
 func TestSenderStopsDuringNotify(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fake := &fakeIntegration{result: func(ctx context.Context, _ int, _ *Message) (bool, error) {
+		fake := &senderFake{result: func(ctx context.Context, _ int, _ *Message) (bool, error) {
 			<-ctx.Done() // a receiver that hangs until the sender gives up
 			return true, ctx.Err()
 		}}

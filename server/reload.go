@@ -145,3 +145,13 @@ func redactedURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// stripUserinfo drops user:password@ from a URL.
+func stripUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	return u.String()
+}

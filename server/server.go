@@ -151,7 +151,8 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 	}
 	gen := cfg.Datasource.GeneratorURL
 	if gen == "" {
-		gen = cfg.Datasource.URL
+		// Links go to receivers: never with the datasource's credentials.
+		gen = stripUserinfo(cfg.Datasource.URL)
 	}
 	return evaluator.Options{
 		Querier:             ds,

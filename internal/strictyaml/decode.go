@@ -280,7 +280,7 @@ func (d *decoder) mapEntry(m reflect.Value, p pair, path string) {
 // whole hands n to yaml.v3 to decode into v at once.
 func (d *decoder) whole(n *yaml.Node, v reflect.Value, path string) {
 	if err := n.Decode(v.Addr().Interface()); err != nil {
-		d.fail(n, path, cleanYAMLError(err))
+		d.fail(n, path, RedactURLs(cleanYAMLError(err), n.Value))
 	}
 }
 
