@@ -155,3 +155,29 @@ func stripUserinfo(raw string) string {
 	u.User = nil
 	return u.String()
 }
+
+// prune deletes, every hour, alert events the dispatcher consumed more
+// than an hour ago and notifications delivered more than a day ago, so the
+// store does not grow without bound. Nothing undelivered is ever pruned.
+func (s *Server) prune(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		if n, err := s.store.PruneDelivered(ctx, now.Add(-time.Hour)); err != nil {
+			s.log.Warn("pruning consumed alert events failed", "err", err)
+		} else if n > 0 {
+			s.log.Debug("pruned consumed alert events", "rows", n)
+		}
+		if n, err := s.store.PruneNotifications(ctx, now.Add(-24*time.Hour)); err != nil {
+			s.log.Warn("pruning delivered notifications failed", "err", err)
+		} else if n > 0 {
+			s.log.Debug("pruned delivered notifications", "rows", n)
+		}
+	}
+}

@@ -219,9 +219,10 @@ func (s *Server) Run(ctx context.Context) error {
 	s.pending = nil
 
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.deliv.run(ctx) }()
 	go func() { defer wg.Done(); s.watchRuleFiles(ctx) }()
+	go func() { defer wg.Done(); s.prune(ctx) }()
 
 	srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

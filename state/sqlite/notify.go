@@ -277,3 +277,17 @@ func (s *Store) NotificationDepth(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// PruneNotifications deletes notifications delivered (or given up) before
+// olderThan; undelivered ones are never pruned.
+func (s *Store) PruneNotifications(ctx context.Context, olderThan time.Time) (int64, error) {
+	cutoff, err := encodeTime(olderThan)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite state: pruning notifications: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM notifications WHERE delivered_at IS NOT NULL AND delivered_at < ?`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite state: pruning notifications: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -96,3 +96,26 @@ func TestTrimNotificationsDropsSupersededFirst(t *testing.T) {
 		t.Fatalf("second trim dropped %d", dropped)
 	}
 }
+
+func TestPruneNotificationsKeepsUndelivered(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	ctx := context.Background()
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	f := &state.Flush{At: at, Notifications: []*state.Notification{
+		{Receiver: "r", Integration: "w/0", GroupKey: "g", Message: []byte("1"), CreatedAt: at},
+		{Receiver: "r", Integration: "w/0", GroupKey: "g", Message: []byte("2"), CreatedAt: at},
+	}}
+	if err := s.ApplyFlush(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteNotification(ctx, f.Notifications[0], at, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneNotifications(ctx, at.Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d %v", n, err)
+	}
+	if pend, _ := s.PendingNotifications(ctx, "r", "w/0", 10); len(pend) != 1 {
+		t.Fatalf("undelivered notification pruned: %d left", len(pend))
+	}
+}
