@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/state"
@@ -72,11 +74,12 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 	if g.evalFunc != nil {
 		g.evalFunc(ctx, g, ts, batch)
 	} else {
+		shared := map[string]queryResult{}
 		for _, rt := range g.rules {
 			if !rt.rule.IsAlerting() {
 				continue
 			}
-			g.evalRule(ctx, rt, ts, batch)
+			g.evalRule(ctx, rt, ts, batch, shared)
 		}
 	}
 	g.commit(ctx, batch)
@@ -88,14 +91,42 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 	g.m.metrics.groupLastEval.WithLabelValues(g.key).Set(float64(ts.UnixNano()) / 1e9)
 }
 
-func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch) {
-	start := time.Now()
+// queryResult is one query's answer, shared by the rules of a group that
+// ask the same question in the same evaluation.
+type queryResult struct {
+	vec model.Vector
+	err error
+}
+
+// query runs the rule's query, or reuses the answer of an earlier rule of
+// this evaluation whose query has the same canonical form.
+func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time, shared map[string]queryResult) (model.Vector, error) {
 	met := g.m.metrics
-	met.ruleEvals.WithLabelValues(g.key).Inc()
+	key := rt.rule.QueryKey
+	if key == "" {
+		key = rt.rule.Query
+	}
+	if r, ok := shared[key]; ok {
+		met.queriesSaved.Inc()
+		return r.vec, r.err
+	}
+	start := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, g.m.queryTimeout)
 	vec, err := g.m.querier.Query(qctx, rt.rule.Query, ts.Add(-g.queryOffset))
 	cancel()
+	met.queries.Inc()
 	met.queryDuration.Observe(time.Since(start).Seconds())
+	if ctx.Err() == nil {
+		shared[key] = queryResult{vec, err}
+	}
+	return vec, err
+}
+
+func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) {
+	start := time.Now()
+	met := g.m.metrics
+	met.ruleEvals.WithLabelValues(g.key).Inc()
+	vec, err := g.query(ctx, rt, ts, shared)
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		if ctx.Err() != nil {

@@ -316,3 +316,45 @@ func TestGroupLoopCountsMissedIterations(t *testing.T) {
 		}
 	})
 }
+
+func TestRulesWithTheSameQueryShareOneQuery(t *testing.T) {
+	q := &fakeQuerier{}
+	st := openStore(t, t.TempDir())
+	reg := prometheus.NewRegistry()
+	m := newTestManager(t, q, st, func(o *Options) { o.Registerer = reg })
+	startManager(t, m, mustParse(t, `groups:
+- name: g
+  rules:
+  - alert: Warn
+    query: sum by (job) (rate(x{b="2", a="1"}[5m]))
+    condition: value > 1
+  - alert: Crit
+    query: |
+      sum by(job)(
+        rate(x{a="1",b="2"}[5m])
+      )
+    condition: value > 5
+  - alert: Other
+    query: 'up{a="x  y"}'
+  - alert: NotTheSame
+    query: 'up{a="x y"}'
+`))
+	q.set(`sum by (job) (rate(x{b="2", a="1"}[5m]))`, vec(smp(3, "job", "a")))
+	evalGroup(m, "g", t0)
+	q.mu.Lock()
+	calls := q.calls
+	q.mu.Unlock()
+	if calls != 3 {
+		t.Fatalf("%d queries for 4 rules, 2 of which share one: want 3", calls)
+	}
+	if saved := testutil.ToFloat64(m.metrics.queriesSaved); saved != 1 {
+		t.Fatalf("alerter_queries_saved_total = %v", saved)
+	}
+	// The sharing rule saw the shared answer.
+	if w := alertsOf(m, "Warn"); len(w) != 1 {
+		t.Fatalf("Warn: %+v", w)
+	}
+	if c := alertsOf(m, "Crit"); len(c) != 0 {
+		t.Fatalf("Crit fired on 3 > 5: %+v", c)
+	}
+}

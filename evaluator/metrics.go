@@ -17,6 +17,8 @@ type metrics struct {
 	ruleEvals        *prometheus.CounterVec
 	ruleEvalFailures *prometheus.CounterVec
 	queryDuration    prometheus.Histogram
+	queries          prometheus.Counter
+	queriesSaved     prometheus.Counter
 	queryFailures    *prometheus.CounterVec
 	datasourceUp     prometheus.Gauge
 	commitFailures   prometheus.Counter
@@ -62,6 +64,14 @@ func newMetrics(reg prometheus.Registerer, m *Manager) *metrics {
 			Help:    "Duration of datasource queries.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 9),
 		}),
+		queries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_queries_total",
+			Help: "Queries sent to the datasource.",
+		}),
+		queriesSaved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_queries_saved_total",
+			Help: "Rule evaluations that reused the answer of an identical query of the same group evaluation instead of sending their own.",
+		}),
 		queryFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alerter_query_failures_total",
 			Help: "Datasource queries that failed, by reason (unavailable: the datasource failed; rule: the query was rejected).",
@@ -82,7 +92,7 @@ func newMetrics(reg prometheus.Registerer, m *Manager) *metrics {
 		return mt
 	}
 	reg.MustRegister(mt.iterations, mt.missed, mt.groupDuration, mt.groupLastEval, mt.groupInterval,
-		mt.groupRules, mt.ruleEvals, mt.ruleEvalFailures, mt.queryDuration, mt.queryFailures,
+		mt.groupRules, mt.ruleEvals, mt.ruleEvalFailures, mt.queryDuration, mt.queries, mt.queriesSaved, mt.queryFailures,
 		mt.datasourceUp, mt.commitFailures)
 	for _, st := range []alert.State{alert.StatePending, alert.StateFiring} {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -26,11 +26,12 @@ func newPromQLParser() parser.Parser {
 }
 
 // parsePromQL parses q, the value of n, and reports syntax errors at their
-// position in the file.
-func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) {
-	_, err := p.promql.ParseExpr(q)
+// position in the file. It returns the expression's canonical form
+// (Prometheus's own printing of the parsed expression), or "" on error.
+func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) string {
+	expr, err := p.promql.ParseExpr(q)
 	if err == nil {
-		return
+		return expr.String()
 	}
 	const prefix = "could not parse expression: "
 	var (
@@ -47,4 +48,5 @@ func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) {
 	default:
 		p.errorf(n, field, "%s%v", prefix, err)
 	}
+	return ""
 }

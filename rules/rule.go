@@ -64,10 +64,10 @@ func (p *fileParser) query(r *Rule, rr *rawRule, n *yaml.Node) {
 		p.errorf(&rr.Query, "query", "only one of 'expr' and 'query' must be set")
 	case expr != "":
 		r.Query = expr
-		p.parsePromQL(&rr.Expr, "expr", expr)
+		r.QueryKey = p.parsePromQL(&rr.Expr, "expr", expr)
 	case query != "":
 		r.Query = query
-		p.parsePromQL(&rr.Query, "query", query)
+		r.QueryKey = p.parsePromQL(&rr.Query, "query", query)
 	default:
 		p.errorf(nodeOr(&rr.Expr, nodeOr(&rr.Query, n)), "expr", "field 'expr' must be set in rule")
 	}

@@ -59,6 +59,10 @@ type Rule struct {
 	Record string
 	// Query is the PromQL (from `expr:` or `query:`), as written.
 	Query string
+	// QueryKey is Query in canonical form (the parsed expression printed
+	// back): two rules with equal QueryKeys ask the same question, however
+	// their whitespace, parentheses or label-matcher order differ.
+	QueryKey string
 	// Condition selects the active series; nil means every series is active.
 	Condition *Condition
 	// Resolve, when set, keeps an active alert active until it holds.
