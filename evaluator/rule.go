@@ -42,6 +42,21 @@ type ruleRuntime struct {
 	env        rules.Env
 	seriesBuf  []Series
 	tmplLabels map[string]string
+
+	// cache maps a series (by its fast fingerprint) to the alert labels and
+	// identity computed for it, so the steady state rebuilds neither. Only
+	// used when every label template is static (none depends on $value).
+	cache      map[model.Fingerprint]*cachedSeries
+	cacheable  bool
+	generation uint64
+}
+
+// cachedSeries is what a series' labels turned into last time.
+type cachedSeries struct {
+	metric model.Metric
+	labels model.LabelSet // without the computed severity; shared, never mutated
+	id     model.Fingerprint
+	gen    uint64
 }
 
 // evalOptions are the settings shared by every rule.
@@ -55,10 +70,17 @@ type evalOptions struct {
 
 func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
 	rt := &ruleRuntime{
-		rule:   r,
-		opts:   o,
-		states: map[model.Fingerprint]*alert.Alert{},
-		health: HealthUnknown,
+		rule:      r,
+		opts:      o,
+		states:    map[model.Fingerprint]*alert.Alert{},
+		health:    HealthUnknown,
+		cache:     map[model.Fingerprint]*cachedSeries{},
+		cacheable: true,
+	}
+	for _, t := range r.LabelTemplates {
+		if t != nil && !t.Static() {
+			rt.cacheable = false
+		}
 	}
 	rt.params = MachineParams{
 		RuleID:            r.ID,
@@ -157,11 +179,10 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 		if !active && r.Resolve == nil {
 			continue
 		}
-		labels, err := rt.alertLabels(ctx, metric, value, severity, ts, q)
+		labels, id, err := rt.labelsFor(ctx, metric, value, severity, ts, q)
 		if err != nil {
 			return nil, err
 		}
-		id := identity(labels, len(r.Severities) > 0)
 		if !active {
 			// Hysteresis: an alert that is pending or firing stays so until
 			// its resolve condition holds, even though condition is false.
@@ -179,7 +200,7 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 			if len(r.Severities) > 0 {
 				// Keep the severity it had.
 				severity = prev.Severity()
-				labels["severity"] = model.LabelValue(severity)
+				labels = withSeverity(labels, severity)
 				rank = rt.params.SeverityRank(severity)
 			}
 		}
@@ -190,7 +211,73 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 		out = append(out, Series{ID: id, Labels: labels, Annotations: annotations, Value: value, Rank: rank})
 	}
 	rt.seriesBuf = out[:0]
+	rt.evictCache(len(vec))
 	return out, nil
+}
+
+// labelsFor returns a series' alert labels (with severity, if any) and its
+// identity, from the cache when the series was seen before.
+func (rt *ruleRuntime) labelsFor(ctx context.Context, metric model.Metric, value float64, severity string, ts time.Time, q Querier) (model.LabelSet, model.Fingerprint, error) {
+	if !rt.cacheable {
+		labels, err := rt.alertLabels(ctx, metric, value, severity, ts, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		return labels, identity(labels, len(rt.rule.Severities) > 0), nil
+	}
+	fp := metric.FastFingerprint()
+	c := rt.cache[fp]
+	if c == nil || !sameMetric(c.metric, metric) {
+		base, err := rt.alertLabels(ctx, metric, value, "", ts, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		c = &cachedSeries{labels: base, id: base.Fingerprint()}
+		rt.cache[fp] = c
+	}
+	c.metric, c.gen = metric, rt.generation
+	if severity == "" {
+		return c.labels, c.id, nil
+	}
+	return withSeverity(c.labels, severity), c.id, nil
+}
+
+// withSeverity returns a copy of labels with the severity label set; the
+// input, which may be shared, is not modified.
+func withSeverity(labels model.LabelSet, severity string) model.LabelSet {
+	out := make(model.LabelSet, len(labels)+1)
+	for k, v := range labels {
+		out[k] = v
+	}
+	out["severity"] = model.LabelValue(severity)
+	return out
+}
+
+// evictCache forgets series not seen in this evaluation once the cache has
+// grown well past the result's size.
+func (rt *ruleRuntime) evictCache(n int) {
+	gen := rt.generation
+	rt.generation++
+	if len(rt.cache) <= 2*n+64 {
+		return
+	}
+	for fp, c := range rt.cache {
+		if c.gen != gen {
+			delete(rt.cache, fp)
+		}
+	}
+}
+
+func sameMetric(a, b model.Metric) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // identity is the fingerprint that keeps an alert one alert across
