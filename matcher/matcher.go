@@ -90,6 +90,11 @@ func New(t Type, name, value string) (*Matcher, error) {
 }
 
 func compileAnchored(expr string) (*regexp.Regexp, error) {
+	// The value must be a regex on its own: otherwise "a)|(.*" would
+	// close the anchoring group and match everything.
+	if _, err := regexp.Compile(expr); err != nil {
+		return nil, err
+	}
 	return regexp.Compile("^(?:" + expr + ")$")
 }
 

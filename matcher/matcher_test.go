@@ -212,3 +212,9 @@ func TestCompare(t *testing.T) {
 		t.Errorf("sorted = %s, want %s", got, want)
 	}
 }
+
+func TestRegexCannotEscapeAnchoring(t *testing.T) {
+	if _, err := New(Regexp, "foo", "a)|(.*"); err == nil {
+		t.Fatal(`"a)|(.*" accepted: it would match every value`)
+	}
+}
