@@ -26,6 +26,7 @@ import (
 	"github.com/alerter/alerter/notifiers/slack"
 	"github.com/alerter/alerter/notifiers/template"
 	"github.com/alerter/alerter/notifiers/webhook"
+	"github.com/alerter/alerter/silence"
 )
 
 // Config is the whole main configuration.
@@ -47,6 +48,11 @@ type Config struct {
 	StormControl StormControl `yaml:"storm_control,omitempty"`
 	// Delivery bounds the notification outbox.
 	Delivery Delivery `yaml:"delivery,omitempty"`
+	// MaintenanceWindows mute the alerts they select on a recurring
+	// schedule, like a silence that comes back.
+	MaintenanceWindows []silence.Window `yaml:"maintenance_windows,omitempty"`
+	// Silences configures the silences created through the API.
+	Silences Silences `yaml:"silences,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -124,6 +130,14 @@ type Delivery struct {
 	MaxAge model.Duration `yaml:"max_age,omitempty"`
 }
 
+// Silences configures silences.
+type Silences struct {
+	// Retention is how long an expired silence is kept, to be seen and
+	// re-created from, before it is deleted (120h, Alertmanager's
+	// --data.retention default). It takes effect after a restart.
+	Retention model.Duration `yaml:"retention,omitempty"`
+}
+
 // Defaults used when neither the file nor flags say otherwise.
 const (
 	DefaultDatasourceURL      = "http://localhost:9090"
@@ -147,6 +161,7 @@ func Default() *Config {
 	c.StormControl.Window = model.Duration(time.Minute)
 	c.Delivery.MaxOutbox = 10000
 	c.Delivery.MaxAge = model.Duration(24 * time.Hour)
+	c.Silences.Retention = model.Duration(silence.DefaultRetention)
 	return c
 }
 
@@ -285,6 +300,20 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.StormControl.MaxAlerts > 0 && c.StormControl.Window <= 0 {
 		add("storm_control.window", "must be greater than 0")
+	}
+	windows := map[string]bool{}
+	for i, w := range c.MaintenanceWindows {
+		p := fmt.Sprintf("maintenance_windows[%d]", i)
+		if err := w.Validate(); err != nil {
+			add(p, err.Error())
+		}
+		if w.Name != "" && windows[w.Name] {
+			add(p+".name", fmt.Sprintf("maintenance window %q is defined twice", w.Name))
+		}
+		windows[w.Name] = true
+	}
+	if c.Silences.Retention <= 0 {
+		add("silences.retention", "must be greater than 0")
 	}
 	return errs
 }

@@ -26,6 +26,8 @@ type pipeline struct {
 	mu      sync.Mutex
 	disp    *notifiers.Dispatcher
 	senders []*notifiers.Sender
+	root    *route.Route
+	ih      *inhibit.Inhibitor
 	cancel  context.CancelFunc
 	done    chan struct{}
 	ctx     context.Context
@@ -34,6 +36,8 @@ type pipeline struct {
 type built struct {
 	disp    *notifiers.Dispatcher
 	senders []*notifiers.Sender
+	root    *route.Route
+	ih      *inhibit.Inhibitor
 }
 
 func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
@@ -42,7 +46,7 @@ func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.disp, p.senders = b.disp, b.senders
+	p.disp, p.senders, p.root, p.ih = b.disp, b.senders, b.root, b.ih
 	return p, nil
 }
 
@@ -114,11 +118,12 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 			return nil, fmt.Errorf("inhibit_rules: %w", err)
 		}
 	}
-	b := &built{}
+	b := &built{root: root, ih: ih}
 	disp, err := notifiers.NewDispatcher(notifiers.DispatcherOptions{
 		Route:       root,
 		Receivers:   receivers,
 		Inhibitor:   ih,
+		Muter:       s.silences,
 		Events:      s.store,
 		Store:       s.store,
 		Consume:     s.store.MarkDelivered,
@@ -201,11 +206,19 @@ func (p *pipeline) update(cfg *config.Config) error {
 		p.cancel()
 		<-p.done
 	}
-	p.disp, p.senders = b.disp, b.senders
+	p.disp, p.senders, p.root, p.ih = b.disp, b.senders, b.root, b.ih
 	if p.ctx != nil {
 		p.startLocked()
 	}
 	return nil
+}
+
+// routing returns the current routing tree and inhibitor (nil when there
+// are no inhibition rules), for the API.
+func (p *pipeline) routing() (*route.Route, *inhibit.Inhibitor) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.root, p.ih
 }
 
 func (p *pipeline) wake() {

@@ -46,8 +46,8 @@ func (s *Server) reload(ctx context.Context) error {
 		s.log.Warn(w.Error())
 	}
 	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress {
-		s.log.Warn("datasource, storage and listen address changes take effect after a restart")
+		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences {
+		s.log.Warn("datasource, storage, listen address and silences.retention changes take effect after a restart")
 	}
 	if err := s.deliv.update(cfg); err != nil {
 		return err
@@ -55,9 +55,13 @@ func (s *Server) reload(ctx context.Context) error {
 	if err := s.mgr.Update(ctx, set); err != nil {
 		return err
 	}
+	if err := s.silences.SetWindows(cfg.MaintenanceWindows); err != nil {
+		return fmt.Errorf("maintenance_windows: %w", err)
+	}
 	// Keep the settings that were not applied, so the comparison above
 	// keeps warning until a restart.
 	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
+	cfg.Silences = s.cfg.Silences
 	s.cfg = cfg
 	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
 	return nil

@@ -22,6 +22,7 @@ import (
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
 	"github.com/alerter/alerter/rules"
+	"github.com/alerter/alerter/silence"
 	"github.com/alerter/alerter/state/sqlite"
 	"github.com/alerter/alerter/web"
 )
@@ -48,6 +49,9 @@ type Server struct {
 	deliv *pipeline
 	api   *web.API
 	ln    net.Listener
+
+	silences    *silence.Silences
+	silenceWake chan struct{}
 
 	pending *rules.Set
 
@@ -113,6 +117,10 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("opening state store: %w", err)
 	}
 	s.store = st
+	if err := s.openSilences(cfg); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 
 	s.deliv, err = newPipeline(s, cfg)
 	if err != nil {
@@ -125,6 +133,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.pending = set
+	start := time.Now()
 	s.api = web.New(web.Options{
 		Rules:      s.mgr,
 		Ready:      s.mgr.Ready,
@@ -132,8 +141,12 @@ func New(opts Options) (*Server, error) {
 		LastReload: s.lastReload,
 		Metrics:    promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
 		Logger:     s.log,
-		StartTime:  time.Now(),
+		StartTime:  start,
 	})
+	if err := s.mountAMAPI(start); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -169,7 +182,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 		OutageTolerance:     time.Duration(cfg.Global.OutageTolerance),
 		DatasourceDownAfter: downAfter,
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
-		OnEvents:            s.wakeDelivery,
+		OnEvents:            s.onAlertEvents,
 	}
 }
 
@@ -219,10 +232,11 @@ func (s *Server) Run(ctx context.Context) error {
 	s.pending = nil
 
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); s.deliv.run(ctx) }()
 	go func() { defer wg.Done(); s.watchRuleFiles(ctx) }()
 	go func() { defer wg.Done(); s.prune(ctx) }()
+	go func() { defer wg.Done(); s.maintainSilences(ctx) }()
 
 	srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

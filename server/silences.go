@@ -1,0 +1,230 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/config"
+	"github.com/alerter/alerter/notifiers/inhibit"
+	"github.com/alerter/alerter/silence"
+	"github.com/alerter/alerter/web/amapi"
+)
+
+// silenceMaintenanceInterval is how often UntilResolved silences are
+// checked against the firing alerts (also after every batch of alert
+// events) and expired silences past their retention are deleted.
+const silenceMaintenanceInterval = 30 * time.Second
+
+// openSilences loads the silences from the state store and applies the
+// configured maintenance windows.
+func (s *Server) openSilences(cfg *config.Config) error {
+	sils, err := silence.New(context.Background(), silence.Options{
+		Store:      s.store,
+		Logger:     s.log.With("component", "silences"),
+		Registerer: s.reg,
+		Retention:  time.Duration(cfg.Silences.Retention),
+		Windows:    cfg.MaintenanceWindows,
+	})
+	if err != nil {
+		return err
+	}
+	s.silences = sils
+	s.silenceWake = make(chan struct{}, 1)
+	return nil
+}
+
+// mountAMAPI serves Alertmanager's API v2 under /api/v2/.
+func (s *Server) mountAMAPI(start time.Time) error {
+	ih := &inhibitCache{s: s}
+	h, err := amapi.New(amapi.Options{
+		Silences:      s.silences,
+		Alerts:        s.mgr.Alerts,
+		Inhibited:     ih.inhibited,
+		Receivers:     s.receiversOf,
+		ReceiverNames: s.receiverNames,
+		ConfigYAML:    s.configYAML,
+		Version:       s.opts.Version,
+		StartTime:     start,
+		Logger:        s.log.With("component", "amapi"),
+	})
+	if err != nil {
+		return err
+	}
+	s.api.Handle("/api/v2/", h)
+	return nil
+}
+
+// onAlertEvents runs after the evaluator stored alert events: delivery
+// and the UntilResolved check both have news.
+func (s *Server) onAlertEvents() {
+	s.wakeDelivery()
+	if s.silenceWake != nil {
+		select {
+		case s.silenceWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// maintainSilences expires UntilResolved silences whose alerts resolved,
+// every silenceMaintenanceInterval and after alert events, and deletes
+// expired silences past their retention.
+func (s *Server) maintainSilences(ctx context.Context) {
+	t := time.NewTicker(silenceMaintenanceInterval)
+	defer t.Stop()
+	for {
+		gc := false
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.silenceWake:
+		case <-t.C:
+			gc = true
+		}
+		// Before state is restored every alert looks resolved.
+		if !s.mgr.Ready() {
+			continue
+		}
+		now := time.Now()
+		if ids, err := s.silences.ExpireResolved(ctx, firingLabels(s.mgr.Alerts()), now); err != nil {
+			s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
+		} else if len(ids) > 0 {
+			s.log.Info("expired silences whose alerts resolved", "silences", ids)
+		}
+		if gc {
+			if n, err := s.silences.GC(ctx, now); err != nil {
+				s.log.Warn("deleting old expired silences failed", "err", err)
+			} else if n > 0 {
+				s.log.Debug("deleted old expired silences", "count", n)
+			}
+		}
+	}
+}
+
+func firingLabels(as []*alert.Alert) []model.LabelSet {
+	var out []model.LabelSet
+	for _, a := range as {
+		if a.State == alert.StateFiring {
+			out = append(out, a.Labels)
+		}
+	}
+	return out
+}
+
+// receiversOf returns the receivers the current routing tree sends an
+// alert to, in routing order.
+func (s *Server) receiversOf(ls model.LabelSet) []string {
+	root, _ := s.deliv.routing()
+	if root == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range root.Match(ls) {
+		out = append(out, r.Receiver)
+	}
+	return out
+}
+
+func (s *Server) receiverNames() []string {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	out := make([]string, 0, len(s.cfg.Receivers))
+	for _, r := range s.cfg.Receivers {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// inhibitCache answers "is this alert inhibited?" for the API from one
+// snapshot of the firing alerts, rebuilt at most every second or when a
+// reload changed the inhibition rules, so that listing n alerts does not
+// cost n passes over all of them.
+type inhibitCache struct {
+	s *Server
+
+	mu   sync.Mutex
+	ih   *inhibit.Inhibitor
+	at   time.Time
+	snap *inhibit.Snapshot
+}
+
+func (c *inhibitCache) inhibited(ls model.LabelSet) bool {
+	_, ih := c.s.deliv.routing()
+	if ih == nil {
+		return false
+	}
+	c.mu.Lock()
+	if c.snap == nil || c.ih != ih || time.Since(c.at) > time.Second {
+		c.ih, c.at = ih, time.Now()
+		c.snap = ih.Snapshot(firingLabels(c.s.mgr.Alerts()))
+	}
+	snap := c.snap
+	c.mu.Unlock()
+	ok, _ := snap.Inhibited(ls)
+	return ok
+}
+
+// configYAML renders the running configuration for GET /api/v2/status
+// (amtool config show) without secrets: secret fields already marshal as
+// "<secret>"; every URL under receivers is shown as "<secret>", as
+// Alertmanager shows webhook and Slack URLs, since such URLs carry tokens
+// in their paths; elsewhere a URL's password and query values are
+// replaced by "xxxxx".
+func (s *Server) configYAML() string {
+	s.reloadMu.Lock()
+	b, err := yaml.Marshal(s.cfg)
+	s.reloadMu.Unlock()
+	if err != nil {
+		s.log.Warn("rendering the configuration failed", "err", err)
+		return ""
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return ""
+	}
+	redactNode(&doc, false)
+	var out strings.Builder
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return ""
+	}
+	return out.String()
+}
+
+func redactNode(n *yaml.Node, inReceivers bool) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			redactNode(c, inReceivers)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			redactNode(n.Content[i+1], inReceivers || n.Content[i].Value == "receivers")
+		}
+	case yaml.ScalarNode:
+		u, err := url.Parse(n.Value)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return
+		}
+		if inReceivers {
+			n.Value = "<secret>"
+		} else {
+			if q := u.Query(); len(q) > 0 {
+				for k := range q {
+					q[k] = []string{"xxxxx"}
+				}
+				u.RawQuery = q.Encode()
+			}
+			n.Value = u.Redacted()
+		}
+		n.Style = 0
+	}
+}
