@@ -102,6 +102,42 @@ type Web struct {
 	// RuleFileCheckInterval is how often rule files are checked for
 	// changes, which trigger a reload ("0s" disables watching).
 	RuleFileCheckInterval *model.Duration `yaml:"rule_file_check_interval,omitempty"`
+	// Auth protects the API with bearer tokens read from files.
+	Auth WebAuth `yaml:"auth,omitempty"`
+}
+
+// WebAuth names the files holding the API's bearer tokens. With
+// token_file set, mutating requests (silences, acknowledgements, reload)
+// need that token; with read_token_file set, reads need the read token or
+// the write token. /-/healthy and /-/ready stay open.
+type WebAuth struct {
+	TokenFile     string `yaml:"token_file,omitempty"`
+	ReadTokenFile string `yaml:"read_token_file,omitempty"`
+}
+
+// Tokens reads the token files; "" for a file not configured.
+func (a WebAuth) Tokens() (write, read string, err error) {
+	readFile := func(p string) (string, error) {
+		if p == "" {
+			return "", nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("web.auth: %w", err)
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", fmt.Errorf("web.auth: token file %s is empty", p)
+		}
+		return t, nil
+	}
+	if write, err = readFile(a.TokenFile); err != nil {
+		return "", "", err
+	}
+	if read, err = readFile(a.ReadTokenFile); err != nil {
+		return "", "", err
+	}
+	return write, read, nil
 }
 
 // Receiver is a named set of integrations, as in Alertmanager.
@@ -181,6 +217,11 @@ func LoadFile(path string) (*Config, error) {
 	}
 	c.File = path
 	dir := filepath.Dir(path)
+	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
 	for i, p := range c.RuleFiles {
 		if !filepath.IsAbs(p) {
 			c.RuleFiles[i] = filepath.Join(dir, p)

@@ -49,12 +49,17 @@ func (s *Server) reload(ctx context.Context) error {
 		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences {
 		s.log.Warn("datasource, storage, listen address and silences.retention changes take effect after a restart")
 	}
+	write, read, err := cfg.Web.Auth.Tokens()
+	if err != nil {
+		return err
+	}
 	if err := s.deliv.update(cfg); err != nil {
 		return err
 	}
 	if err := s.mgr.Update(ctx, set); err != nil {
 		return err
 	}
+	s.auth.SetTokens(write, read)
 	if err := s.silences.SetWindows(cfg.MaintenanceWindows); err != nil {
 		return fmt.Errorf("maintenance_windows: %w", err)
 	}

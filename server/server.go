@@ -48,6 +48,7 @@ type Server struct {
 	mgr   *evaluator.Manager
 	deliv *pipeline
 	api   *web.API
+	auth  *web.Auth
 	ln    net.Listener
 
 	silences    *silence.Silences
@@ -134,7 +135,15 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pending = set
 	start := time.Now()
+	write, read, err := cfg.Web.Auth.Tokens()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	s.auth = &web.Auth{}
+	s.auth.SetTokens(write, read)
 	s.api = web.New(web.Options{
+		Auth:       s.auth,
 		Rules:      s.mgr,
 		Ready:      s.mgr.Ready,
 		Reload:     s.Reload,

@@ -39,6 +39,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// StartTime is when the process started, for runtimeinfo.
 	StartTime time.Time
+	// Auth, when set, requires bearer tokens (see Auth).
+	Auth *Auth
 }
 
 // API is the HTTP handler.
@@ -70,7 +72,13 @@ func New(opts Options) *API {
 }
 
 // ServeHTTP implements http.Handler.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Auth != nil && !a.opts.Auth.allowed(r) {
+		unauthorized(w)
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
 
 // Handle adds a handler, so later issues can mount more API routes.
 func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
