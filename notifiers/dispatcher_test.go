@@ -416,3 +416,52 @@ group_wait: 30s
 }
 
 var _ = state.Flush{}
+
+// failingFlushes makes ApplyFlush fail while fail is set.
+type failingFlushes struct {
+	*sqlite.Store
+	mu   sync.Mutex
+	fail bool
+}
+
+func (f *failingFlushes) ApplyFlush(ctx context.Context, fl *state.Flush) error {
+	f.mu.Lock()
+	failing := f.fail
+	f.mu.Unlock()
+	if failing && len(fl.Notifications) > 0 {
+		return fmt.Errorf("disk full")
+	}
+	return f.Store.ApplyFlush(ctx, fl)
+}
+
+func TestFailedFlushLosesNoResolution(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newFakeEvents()
+		var st *failingFlushes
+		h := start(t, ev, t.TempDir(), `
+receiver: team
+group_by: [alertname]
+group_wait: 30s
+group_interval: 1m
+`, func(o *DispatcherOptions) {
+			st = &failingFlushes{Store: o.Store.(*sqlite.Store)}
+			o.Store = st
+		})
+		defer h.stop()
+		a := mkAlert("Disk", "instance", "a")
+		ev.fire(a)
+		time.Sleep(time.Minute)
+		h.expect("team", `t+30s {alertname="Disk"}: a/`)
+		st.mu.Lock()
+		st.fail = true
+		st.mu.Unlock()
+		ev.resolve(a)
+		time.Sleep(2 * time.Minute) // the flush with the resolution fails
+		h.expect("team", `t+30s {alertname="Disk"}: a/`)
+		st.mu.Lock()
+		st.fail = false
+		st.mu.Unlock()
+		time.Sleep(5 * time.Second) // retried every second: delivered at once
+		h.expect("team", `t+30s {alertname="Disk"}: a/`, `t+3m1s {alertname="Disk"}:  | resolved a`)
+	})
+}

@@ -40,8 +40,11 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 
 	f := &state.Flush{At: now}
 	var msgs []pending
+	var cleanups []func()
 	for _, g := range due {
-		msgs = append(msgs, d.flushGroup(g, inh, now, f)...)
+		out, cleanup := d.flushGroup(g, inh, now, f)
+		msgs = append(msgs, out...)
+		cleanups = append(cleanups, cleanup)
 	}
 	msgs = d.stormControl(msgs, now)
 	msgs = append(msgs, digests...)
@@ -58,13 +61,18 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 	if err := d.o.Store.ApplyFlush(ctx, f); err != nil {
 		// Nothing was stored: the groups flush again at their next tick
 		// and the log still says what was last sent.
-		d.log.Error("storing notifications failed; retrying at the next tick", "err", err)
-		for _, e := range f.Nflog {
-			k := nflogKey{e.Receiver, e.Integration, e.GroupKey}
-			delete(d.nflog, k)
+		d.log.Error("storing notifications failed; retrying shortly", "err", err)
+		if err := d.reloadNflog(ctx); err != nil {
+			d.log.Error("reloading the notification log failed", "err", err)
 		}
-		_ = d.reloadNflog(ctx)
+		for _, g := range due {
+			g.nextFlush = now.Add(time.Second)
+		}
 		return
+	}
+	// Stored: now the groups may forget what they have told.
+	for _, c := range cleanups {
+		c()
 	}
 	for _, n := range f.Notifications {
 		d.metrics.queued.WithLabelValues(n.Receiver, n.Integration).Inc()
@@ -119,7 +127,10 @@ func (d *Dispatcher) muted(ls model.LabelSet, inh *inhibit.Snapshot, now time.Ti
 // alert, all alerts resolved, a resolution of an alert it was told about
 // (when it sends resolved), or repeat_interval elapsed. It records the new
 // notification log entries in f, and forgets the group's resolved alerts.
-func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Time, f *state.Flush) []pending {
+//
+// Forgetting happens in the returned cleanup, which the caller runs only
+// once the flush is stored: a failed store loses nothing.
+func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Time, f *state.Flush) ([]pending, func()) {
 	g.flushed = true
 	g.nextFlush = now.Add(g.route.GroupInterval)
 	var firing, resolved []*alert.Alert
@@ -171,27 +182,38 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 
 	// Resolved alerts have been considered by every integration: forget
 	// them. A group left empty ends, and so does its notification log.
-	for _, a := range resolved {
-		delete(g.alerts, a.Key)
-		if e := d.alerts[a.Key]; e != nil {
-			delete(e.groups, g.key)
-			if len(e.groups) == 0 {
-				delete(d.alerts, a.Key)
-			}
-		}
-	}
-	if len(g.alerts) == 0 {
-		delete(d.groups, g.key)
-		d.metrics.groups.Dec()
+	empty := len(g.alerts) == len(resolved)
+	if empty {
 		for _, integ := range d.o.Receivers[recv] {
 			k := nflogKey{recv, integ.Name, g.key}
 			if _, ok := d.nflog[k]; ok {
-				delete(d.nflog, k)
 				f.DeleteNflog = append(f.DeleteNflog, state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key})
 			}
 		}
 	}
-	return out
+	cleanup := func() {
+		for _, a := range resolved {
+			// Only if it is still the resolved alert flushed (it may have
+			// fired again meanwhile: then it stays).
+			if cur := g.alerts[a.Key]; cur == a {
+				delete(g.alerts, a.Key)
+				if e := d.alerts[a.Key]; e != nil {
+					delete(e.groups, g.key)
+					if len(e.groups) == 0 {
+						delete(d.alerts, a.Key)
+					}
+				}
+			}
+		}
+		if len(g.alerts) == 0 && d.groups[g.key] == g {
+			delete(d.groups, g.key)
+			d.metrics.groups.Dec()
+			for _, integ := range d.o.Receivers[recv] {
+				delete(d.nflog, nflogKey{recv, integ.Name, g.key})
+			}
+		}
+	}
+	return out, cleanup
 }
 
 // resolvedTold returns the resolved alerts that the integration was told
