@@ -117,7 +117,9 @@ func (s *Sender) pass(ctx context.Context) (time.Duration, bool) {
 			}
 			return s.bo.next(), true
 		}
-		s.metrics.depth.WithLabelValues(recv, name).Set(float64(len(pend)))
+		if n, err := s.o.Store.PendingCount(ctx, recv, name); err == nil {
+			s.metrics.depth.WithLabelValues(recv, name).Set(float64(n))
+		}
 		if len(pend) == 0 {
 			return 0, false
 		}

@@ -66,4 +66,6 @@ type NotifyStore interface {
 	TrimNotifications(ctx context.Context, receiver, integration string, max int) (int, error)
 	// NotificationDepth counts undelivered notifications by receiver.
 	NotificationDepth(ctx context.Context) (map[string]int, error)
+	// PendingCount counts one integration's undelivered notifications.
+	PendingCount(ctx context.Context, receiver, integration string) (int, error)
 }

@@ -291,3 +291,14 @@ func (s *Store) PruneNotifications(ctx context.Context, olderThan time.Time) (in
 	}
 	return res.RowsAffected()
 }
+
+// PendingCount counts one integration's undelivered notifications.
+func (s *Store) PendingCount(ctx context.Context, receiver, integration string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE delivered_at IS NULL AND receiver = ? AND integration = ?`,
+		receiver, integration).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite state: counting notifications: %w", err)
+	}
+	return n, nil
+}
