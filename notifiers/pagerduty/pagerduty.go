@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/config"
 
 	"github.com/alerter/alerter/notifiers"
+	"github.com/alerter/alerter/notifiers/internal/httpresp"
 	"github.com/alerter/alerter/notifiers/template"
 )
 
@@ -171,7 +172,7 @@ func (n *Notifier) post(ctx context.Context, body []byte, key string, ev *event,
 	if err != nil {
 		return true, fmt.Errorf("pagerduty: %w", err)
 	}
-	defer drainAndClose(resp.Body)
+	defer httpresp.DrainAndClose(resp.Body)
 	if resp.StatusCode/100 == 2 {
 		var ok struct {
 			Status string `json:"status"`
@@ -183,8 +184,8 @@ func (n *Notifier) post(ctx context.Context, body []byte, key string, ev *event,
 	}
 	serr := &StatusError{
 		StatusCode: resp.StatusCode,
-		Body:       readSnippet(resp.Body, key),
-		Wait:       parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		Body:       httpresp.Snippet(resp.Body, key),
+		Wait:       httpresp.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 	return serr.Retryable(), serr
 }

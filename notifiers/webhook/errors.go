@@ -3,18 +3,10 @@ package webhook
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
-
-// maxSnippet bounds the response body quoted in a StatusError.
-const maxSnippet = 512
 
 // StatusError is a non-2xx response from the webhook.
 type StatusError struct {
@@ -45,46 +37,6 @@ func (e *StatusError) Retryable() bool {
 // RetryAfter is the wait the webhook asked for with Retry-After; it makes
 // StatusError a notifiers.RetryAfterError.
 func (e *StatusError) RetryAfter() time.Duration { return e.Wait }
-
-// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP
-// date (RFC 9110 section 10.2.3). It returns 0 when absent or invalid,
-// and caps the wait at a day.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), 24*time.Hour)
-	}
-	return 0
-}
-
-// readSnippet reads the start of a response body as one printable line.
-func readSnippet(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, maxSnippet))
-	truncated := len(b) == maxSnippet
-	// Drop a rune cut in half by the limit.
-	for len(b) > 0 && !utf8.Valid(b) {
-		b = b[:len(b)-1]
-	}
-	s := strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return ' '
-	}, strings.TrimSpace(string(b)))
-	if truncated {
-		s += "…"
-	}
-	return s
-}
 
 // redactURL shows where a webhook is without what may be a secret in it:
 // scheme and host only. Userinfo, path and query are dropped, since

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"github.com/prometheus/common/config"
 
 	"github.com/alerter/alerter/notifiers"
+	"github.com/alerter/alerter/notifiers/internal/httpresp"
 )
 
 // DefaultUserAgent is sent when IntegrationOptions.UserAgent is empty.
@@ -134,7 +134,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if err != nil {
 		return true, fmt.Errorf("webhook: %w", redactErr(err, redacted))
 	}
-	defer drainAndClose(resp.Body)
+	defer httpresp.DrainAndClose(resp.Body)
 	if resp.StatusCode/100 == 2 {
 		n.logger.Debug("notification posted", "url", redacted, "group_key", m.GroupKey,
 			"alerts", len(m.Alerts), "digest", m.Digest != nil, "status", resp.StatusCode)
@@ -143,8 +143,8 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	serr := &StatusError{
 		URL:        redacted,
 		StatusCode: resp.StatusCode,
-		Body:       readSnippet(resp.Body),
-		Wait:       parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		Body:       httpresp.Snippet(resp.Body),
+		Wait:       httpresp.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 	return serr.Retryable(), serr
 }
@@ -210,11 +210,4 @@ func (n *Notifier) sign(req *http.Request, body []byte) error {
 	req.Header.Set(TimestampHeader, ts)
 	req.Header.Set(n.hmacHeader, sign(secret, ts, body))
 	return nil
-}
-
-// drainAndClose reads a bounded amount of what is left of a response
-// body so that the connection can be reused.
-func drainAndClose(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	_ = body.Close()
 }
