@@ -34,18 +34,6 @@ func (s State) String() string {
 	}
 }
 
-// ParseState is the inverse of State.String.
-func ParseState(s string) State {
-	switch s {
-	case "pending":
-		return StatePending
-	case "firing":
-		return StateFiring
-	default:
-		return StateInactive
-	}
-}
-
 // Key identifies one alert instance across evaluations, restarts and
 // reloads: the rule it belongs to and the fingerprint of its identity
 // labels (its labels without the computed severity label, see

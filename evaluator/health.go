@@ -9,7 +9,6 @@ import (
 type dsHealth struct {
 	mu           sync.Mutex
 	failingSince time.Time
-	lastErr      string
 	onChange     func(up bool)
 }
 
@@ -17,7 +16,7 @@ func (h *dsHealth) observe(ts time.Time, err error, unavailable bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err == nil || !unavailable {
-		h.failingSince, h.lastErr = time.Time{}, ""
+		h.failingSince = time.Time{}
 		if h.onChange != nil {
 			h.onChange(true)
 		}
@@ -26,15 +25,14 @@ func (h *dsHealth) observe(ts time.Time, err error, unavailable bool) {
 	if h.failingSince.IsZero() {
 		h.failingSince = ts
 	}
-	h.lastErr = err.Error()
 	if h.onChange != nil {
 		h.onChange(false)
 	}
 }
 
 // failing returns since when the datasource has been failing, or zero.
-func (h *dsHealth) failing() (time.Time, string) {
+func (h *dsHealth) failing() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.failingSince, h.lastErr
+	return h.failingSince
 }

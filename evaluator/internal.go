@@ -70,11 +70,10 @@ func (m *Manager) restoreInternal(ctx context.Context) {
 func (m *Manager) evalInternal(ctx context.Context, g *groupRuntime, ts time.Time, batch *state.Batch) {
 	rt := g.rules[0]
 	var vec model.Vector
-	since, lastErr := m.health.failing()
+	since := m.health.failing()
 	if !since.IsZero() && ts.Sub(since) >= m.opts.DatasourceDownAfter {
 		metric := model.Metric{"datasource": model.LabelValue(m.opts.DatasourceName)}
 		vec = model.Vector{{Metric: metric, Value: model.SampleValue(ts.Sub(since).Seconds())}}
-		_ = lastErr
 	}
 	res, err := rt.evaluate(ctx, vec, ts, nil)
 	batch.Upserts = append(batch.Upserts, res.Changed...)

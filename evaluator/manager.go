@@ -202,9 +202,6 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 			delete(old, rt.rule.ID)
 			rt.states = prev.states
 			rt.health, rt.lastError, rt.lastEval, rt.evalDur = prev.health, prev.lastError, prev.lastEval, prev.evalDur
-			for _, a := range rt.states {
-				a.Key.RuleID = rt.rule.ID
-			}
 		}
 	}
 	batch := &state.Batch{Group: "reload"}

@@ -70,14 +70,6 @@ func LoadFiles(patterns []string) (*Set, error) {
 	return set, nil
 }
 
-// Check loads the rule files matched by paths (glob patterns, as for
-// LoadFiles) and returns their warnings and every error, for `alerter
-// check`.
-func Check(paths []string) (warnings []*Error, err error) {
-	set, err := LoadFiles(paths)
-	return set.Warnings, err
-}
-
 // expand returns the cleaned files matched by one pattern.
 func expand(pat string) ([]string, error) {
 	if !hasMeta(pat) {

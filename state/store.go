@@ -46,8 +46,6 @@ type Store interface {
 	PendingEvents(ctx context.Context, limit int) ([]*alert.Event, error)
 	// MarkDelivered records that the events were delivered.
 	MarkDelivered(ctx context.Context, ids []int64, at time.Time) error
-	// OutboxDepth counts undelivered events.
-	OutboxDepth(ctx context.Context) (int, error)
 	// Close releases the store.
 	Close() error
 }
