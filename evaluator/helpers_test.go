@@ -22,11 +22,13 @@ type fakeQuerier struct {
 	err     error
 	calls   int
 	block   chan struct{}
+	lastTS  time.Time
 }
 
-func (q *fakeQuerier) Query(ctx context.Context, query string, _ time.Time) (model.Vector, error) {
+func (q *fakeQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
 	q.mu.Lock()
 	q.calls++
+	q.lastTS = ts
 	block := q.block
 	q.mu.Unlock()
 	if block != nil {

@@ -49,23 +49,6 @@ func (m *Manager) buildInternal() *groupRuntime {
 	return gr
 }
 
-// restoreInternal loads the internal alert's state.
-func (m *Manager) restoreInternal(ctx context.Context) {
-	if m.internal == nil {
-		return
-	}
-	alerts, err := m.store.LoadAlerts(ctx)
-	if err != nil {
-		return
-	}
-	rt := m.internal.rules[0]
-	for _, a := range alerts {
-		if a.Key.RuleID == internalRuleID {
-			rt.states[a.Key.ID] = a
-		}
-	}
-}
-
 // evalInternal evaluates the datasource-down rule at ts.
 func (m *Manager) evalInternal(ctx context.Context, g *groupRuntime, ts time.Time, batch *state.Batch) {
 	rt := g.rules[0]

@@ -140,13 +140,17 @@ func (m *Manager) Start(ctx context.Context, set *rules.Set) error {
 		return errors.New("evaluator: already started")
 	}
 	groups := m.build(set)
-	if err := m.restore(ctx, groups, time.Now()); err != nil {
+	internal := m.buildInternal()
+	all := groups[:len(groups):len(groups)]
+	if internal != nil {
+		all = append(all, internal)
+	}
+	if err := m.restore(ctx, all, time.Now()); err != nil {
 		return err
 	}
 	m.ctx = ctx
 	m.groups = groups
-	m.internal = m.buildInternal()
-	m.restoreInternal(ctx)
+	m.internal = internal
 	for _, g := range m.groups {
 		m.startGroup(ctx, g)
 	}
@@ -314,9 +318,6 @@ func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.
 	batch := &state.Batch{Group: "restore"}
 	restored := 0
 	for _, a := range alerts {
-		if a.Key.RuleID == internalRuleID {
-			continue // restored with the internal group
-		}
 		rt := byID[a.Key.RuleID]
 		if rt == nil {
 			if a.State == alert.StateFiring {

@@ -358,3 +358,82 @@ func TestRulesWithTheSameQueryShareOneQuery(t *testing.T) {
 		t.Fatalf("Crit fired on 3 > 5: %+v", c)
 	}
 }
+
+func TestDatasourceDownAlertSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	q := &fakeQuerier{}
+	q.fail(unavailableErr{})
+	down := func(o *Options) { o.DatasourceDownAfter = time.Minute }
+	{
+		st := openStore(t, dir)
+		m := newTestManager(t, q, st, down)
+		startManager(t, m, mustParse(t, oneRule))
+		evalGroup(m, "g", t0)
+		evalGroup(m, internalGroupName, t0.Add(2*time.Minute))
+		if got := kinds(pendingEvents(t, st)); got != "firing:AlerterDatasourceDown" {
+			t.Fatalf("events %q", got)
+		}
+		m.Stop()
+	}
+	st := openStore(t, dir)
+	m := newTestManager(t, q, st, down)
+	startManager(t, m, mustParse(t, oneRule))
+	if a := alertsOf(m, internalAlertName); len(a) != 1 || a[0].State != alert.StateFiring {
+		t.Fatalf("AlerterDatasourceDown after restart: %+v", a)
+	}
+	evalGroup(m, "g", t0.Add(3*time.Minute))
+	evalGroup(m, internalGroupName, t0.Add(5*time.Minute))
+	if got := kinds(pendingEvents(t, st)); got != "firing:AlerterDatasourceDown" {
+		t.Fatalf("restart re-paged or resolved: %q", got)
+	}
+}
+
+func TestQueryOffsetShiftsQueryTime(t *testing.T) {
+	q := &fakeQuerier{}
+	m := newTestManager(t, q, openStore(t, t.TempDir()), func(o *Options) { o.DefaultQueryOffset = 10 * time.Second })
+	startManager(t, m, mustParse(t, `groups:
+- name: own
+  query_offset: 30s
+  rules:
+  - alert: A
+    expr: x
+- name: default
+  rules:
+  - alert: B
+    expr: y
+`))
+	evalGroup(m, "own", t0)
+	if !q.lastTS.Equal(t0.Add(-30 * time.Second)) {
+		t.Fatalf("group query_offset: queried at %v", q.lastTS)
+	}
+	evalGroup(m, "default", t0)
+	if !q.lastTS.Equal(t0.Add(-10 * time.Second)) {
+		t.Fatalf("global query offset: queried at %v", q.lastTS)
+	}
+}
+
+func TestCronSchedule(t *testing.T) {
+	set := mustParse(t, `groups:
+- name: office
+  schedule: "CRON_TZ=Europe/Berlin 0 */5 8-17 * * MON-FRI"
+  rules:
+  - alert: A
+    expr: x
+`)
+	s := cronSchedule{c: set.Groups[0].Cron}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Friday 17:57 Berlin: the next run is Monday 08:00 Berlin.
+	now := time.Date(2026, 3, 6, 17, 57, 0, 0, berlin)
+	first := s.first(now)
+	if want := time.Date(2026, 3, 9, 8, 0, 0, 0, berlin); !first.Equal(want) {
+		t.Fatalf("first = %v, want %v", first, want)
+	}
+	// An evaluation that overran 12 minutes missed two slots.
+	next, missed := s.next(first, first.Add(12*time.Minute))
+	if want := first.Add(15 * time.Minute); !next.Equal(want) || missed != 2 {
+		t.Fatalf("next = %v missed %d, want %v and 2", next, missed, want)
+	}
+}

@@ -465,3 +465,36 @@ group_interval: 1m
 		h.expect("team", `t+30s {alertname="Disk"}: a/`, `t+3m1s {alertname="Disk"}:  | resolved a`)
 	})
 }
+
+func TestNoSendResolved(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newFakeEvents()
+		h := start(t, ev, t.TempDir(), `
+receiver: team
+group_by: [alertname]
+group_wait: 30s
+group_interval: 1m
+`, func(o *DispatcherOptions) {
+			for name, ints := range o.Receivers {
+				for i := range ints {
+					ints[i].SendResolved = false
+				}
+				o.Receivers[name] = ints
+			}
+		})
+		defer h.stop()
+		a := mkAlert("Disk", "instance", "a")
+		b := mkAlert("Disk", "instance", "b")
+		ev.fire(a)
+		ev.fire(b)
+		time.Sleep(time.Minute)
+		ev.resolve(a)
+		time.Sleep(time.Minute) // a change, but only a resolution: nothing to say
+		ev.resolve(b)
+		time.Sleep(5 * time.Minute)
+		h.expect("team", `t+30s {alertname="Disk"}: a/,b/`)
+		if log, _ := h.store.LoadNflog(context.Background()); len(log) != 0 {
+			t.Fatalf("the group ended but its log stayed: %+v", log)
+		}
+	})
+}
