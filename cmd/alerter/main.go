@@ -63,6 +63,9 @@ func runCmd(args []string, stderr io.Writer) int {
 	var f runFlags
 	f.register(fs)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -62,6 +62,9 @@ func TestVersionAndUsage(t *testing.T) {
 	if code, out, _ := runCLI("version"); code != 0 || !strings.HasPrefix(out, "alerter, version ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
+	if code, _, errs := runCLI("run", "-h"); code != 0 || !strings.Contains(errs, "-datasource.url") {
+		t.Fatalf("run -h: %d %q", code, errs)
+	}
 	if code, _, _ := runCLI(); code != 2 {
 		t.Fatalf("no args: %d", code)
 	}
