@@ -2,6 +2,7 @@ package notifiers
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -27,17 +28,20 @@ type wireAlert struct {
 }
 
 type wireMessage struct {
-	Receiver    string         `json:"receiver"`
-	GroupKey    string         `json:"group_key"`
-	GroupLabels model.LabelSet `json:"group_labels"`
-	Alerts      []wireAlert    `json:"alerts"`
-	Firing      []wireAlert    `json:"changes_firing,omitempty"`
-	Resolved    []wireAlert    `json:"changes_resolved,omitempty"`
-	Raised      []wireAlert    `json:"changes_raised,omitempty"`
-	Repeat      bool           `json:"changes_repeat,omitempty"`
-	Digest      *Digest        `json:"digest,omitempty"`
-	ExternalURL string         `json:"external_url,omitempty"`
-	At          time.Time      `json:"at"`
+	Receiver    string               `json:"receiver"`
+	GroupKey    string               `json:"group_key"`
+	GroupLabels model.LabelSet       `json:"group_labels"`
+	Alerts      []wireAlert          `json:"alerts"`
+	Firing      []wireAlert          `json:"changes_firing,omitempty"`
+	Resolved    []wireAlert          `json:"changes_resolved,omitempty"`
+	Raised      []wireAlert          `json:"changes_raised,omitempty"`
+	Acked       []wireAlert          `json:"changes_acked,omitempty"`
+	Acks        map[string]alert.Ack `json:"acks,omitempty"`
+	Escalation  *Escalation          `json:"escalation,omitempty"`
+	Repeat      bool                 `json:"changes_repeat,omitempty"`
+	Digest      *Digest              `json:"digest,omitempty"`
+	ExternalURL string               `json:"external_url,omitempty"`
+	At          time.Time            `json:"at"`
 }
 
 func toWire(as []*alert.Alert) []wireAlert {
@@ -71,6 +75,7 @@ func EncodeMessage(m *Message) ([]byte, error) {
 	return json.Marshal(wireMessage{
 		Receiver: m.Receiver, GroupKey: m.GroupKey, GroupLabels: m.GroupLabels, Alerts: toWire(m.Alerts),
 		Firing: toWire(m.Changes.Firing), Resolved: toWire(m.Changes.Resolved), Raised: toWire(m.Changes.Raised),
+		Acked: toWire(m.Changes.Acked), Acks: wireAcks(m.Acks), Escalation: m.Escalation,
 		Repeat: m.Changes.Repeat, Digest: m.Digest, ExternalURL: m.ExternalURL, At: m.At,
 	})
 }
@@ -81,12 +86,45 @@ func DecodeMessage(b []byte) (*Message, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, err
 	}
+	acks, err := acksFromWire(w.Acks)
+	if err != nil {
+		return nil, err
+	}
 	return &Message{
 		Receiver: w.Receiver, GroupKey: w.GroupKey, GroupLabels: w.GroupLabels, Alerts: fromWire(w.Alerts),
-		Changes:     Changes{Firing: fromWire(w.Firing), Resolved: fromWire(w.Resolved), Raised: fromWire(w.Raised), Repeat: w.Repeat},
+		Changes: Changes{Firing: fromWire(w.Firing), Resolved: fromWire(w.Resolved), Raised: fromWire(w.Raised),
+			Acked: fromWire(w.Acked), Repeat: w.Repeat},
+		Acks:        acks,
+		Escalation:  w.Escalation,
 		Digest:      w.Digest,
 		ExternalURL: w.ExternalURL,
 		At:          w.At,
 		State:       map[string]string{},
 	}, nil
+}
+
+func wireAcks(m map[model.Fingerprint]alert.Ack) map[string]alert.Ack {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]alert.Ack, len(m))
+	for fp, k := range m {
+		out[fp.String()] = k
+	}
+	return out
+}
+
+func acksFromWire(m map[string]alert.Ack) (map[model.Fingerprint]alert.Ack, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[model.Fingerprint]alert.Ack, len(m))
+	for s, k := range m {
+		fp, err := model.ParseFingerprint(s)
+		if err != nil {
+			return nil, fmt.Errorf("acknowledged alert %q: %w", s, err)
+		}
+		out[fp] = k
+	}
+	return out, nil
 }

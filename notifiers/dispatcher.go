@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
 	"github.com/alerter/alerter/notifiers/route"
 	"github.com/alerter/alerter/state"
@@ -26,6 +28,12 @@ type EventSource interface {
 // acknowledgements). The silence store satisfies it.
 type Muter interface {
 	Mutes(labels model.LabelSet, now time.Time) bool
+}
+
+// Acknowledger says whether a firing alert is acknowledged now, and by
+// whom. The acknowledgement store (package ack) satisfies it.
+type Acknowledger interface {
+	Acknowledged(a *alert.Alert, now time.Time) (alert.Ack, bool)
 }
 
 // ReceiverIntegration is one configured integration of a receiver.
@@ -50,8 +58,13 @@ type DispatcherOptions struct {
 	Receivers map[string][]ReceiverIntegration
 	Inhibitor *inhibit.Inhibitor
 	Muter     Muter
-	Events    EventSource
-	Store     state.NotifyStore
+	// Acks stops acknowledged alerts from repeating and escalating; nil
+	// means nothing is ever acknowledged.
+	Acks Acknowledger
+	// Escalations are the escalation policies routes name, by name.
+	Escalations map[string]*escalation.Policy
+	Events      EventSource
+	Store       state.NotifyStore
 	// Consume marks alert events as taken in by the dispatcher.
 	Consume     func(ctx context.Context, ids []int64, at time.Time) error
 	Logger      *slog.Logger
@@ -80,7 +93,13 @@ type Dispatcher struct {
 	groups map[string]*aggGroup
 	nflog  map[nflogKey]*state.NflogEntry
 	storms map[string]*storm
-	wake   chan struct{}
+	// escalations are the stored escalation states not yet claimed by a
+	// group (after a restart, until the group forms again).
+	escalations map[string]escalation.State
+	// byGroup indexes the notification log by group key.
+	byGroup     map[string]map[nflogKey]bool
+	acksChanged atomic.Bool
+	wake        chan struct{}
 }
 
 type entry struct {
@@ -95,6 +114,10 @@ type aggGroup struct {
 	alerts    map[alert.Key]*alert.Alert
 	nextFlush time.Time
 	flushed   bool
+	// esc is the group's escalation progress (when its route has a
+	// policy); acked the fingerprints acknowledged at the last flush.
+	esc   escalation.State
+	acked []uint64
 }
 
 type nflogKey struct{ receiver, integration, group string }
@@ -124,6 +147,7 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 		groups:  map[string]*aggGroup{},
 		nflog:   map[nflogKey]*state.NflogEntry{},
 		storms:  map[string]*storm{},
+		byGroup: map[string]map[nflogKey]bool{},
 		wake:    make(chan struct{}, 1),
 	}, nil
 }
@@ -134,6 +158,14 @@ func (d *Dispatcher) Wake() {
 	case d.wake <- struct{}{}:
 	default:
 	}
+}
+
+// AcksChanged tells the dispatcher that acknowledgements were created or
+// withdrawn: groups whose alerts changed status notify at once. It never
+// blocks.
+func (d *Dispatcher) AcksChanged() {
+	d.acksChanged.Store(true)
+	d.Wake()
 }
 
 // Run loads the notification log and the current alerts, then dispatches
@@ -150,6 +182,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		now := time.Now()
 		if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
 			d.log.Error("reading alert events", "err", err)
+		}
+		if d.acksChanged.Swap(false) {
+			d.ackNews(now)
 		}
 		d.flushDue(ctx, now)
 		wait := d.o.PollInterval
@@ -174,8 +209,15 @@ func (d *Dispatcher) load(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for i := range log {
-		e := log[i]
-		d.nflog[nflogKey{e.Receiver, e.Integration, e.GroupKey}] = &e
+		d.setNflog(&log[i])
+	}
+	escs, err := d.o.Store.LoadEscalations(ctx)
+	if err != nil {
+		return err
+	}
+	d.escalations = make(map[string]escalation.State, len(escs))
+	for _, e := range escs {
+		d.escalations[e.GroupKey] = escalation.State{Reached: e.Reached, Start: e.Start, LastAt: e.LastAt}
 	}
 	alerts, err := d.o.Events.LoadAlerts(ctx)
 	if err != nil {
@@ -247,6 +289,10 @@ func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
 		g := d.groups[gk]
 		if g == nil {
 			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait)}
+			if st, ok := d.escalations[gk]; ok {
+				g.esc = st
+				delete(d.escalations, gk)
+			}
 			d.groups[gk] = g
 			d.metrics.groups.Inc()
 		}
@@ -269,6 +315,9 @@ func (d *Dispatcher) nextDue() (time.Time, bool) {
 	for _, g := range d.groups {
 		if next.IsZero() || g.nextFlush.Before(next) {
 			next = g.nextFlush
+		}
+		if due := d.escalationDue(g); !due.IsZero() && due.Before(next) {
+			next = due
 		}
 	}
 	for _, s := range d.storms {

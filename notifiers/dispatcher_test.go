@@ -152,6 +152,17 @@ func (r *recorder) log(t0 time.Time) []string {
 		if len(m.Changes.Raised) > 0 {
 			line += " (raised)"
 		}
+		for _, a := range m.Changes.Acked {
+			k, _ := m.Ack(a)
+			line += fmt.Sprintf(" (%s acked by %s)", a.Labels["instance"], k.By)
+		}
+		if e := m.Escalation; e != nil {
+			line += fmt.Sprintf(" [%s %d/%d", e.Policy, e.Level, e.Levels)
+			if e.Repeat {
+				line += " repeat"
+			}
+			line += "]"
+		}
 		out = append(out, line)
 	}
 	return out
@@ -159,6 +170,7 @@ func (r *recorder) log(t0 time.Time) []string {
 
 type harness struct {
 	t      *testing.T
+	d      *Dispatcher
 	ev     *fakeEvents
 	store  *sqlite.Store
 	dir    string
@@ -202,7 +214,7 @@ func start(t *testing.T, ev *fakeEvents, dir, routeText string, mod func(*Dispat
 	}
 	h := &harness{t: t, ev: ev, store: st, dir: dir, recs: map[string]*recorder{}, t0: time.Now()}
 	recv := map[string][]ReceiverIntegration{}
-	for _, name := range []string{"team", "pager"} {
+	for _, name := range []string{"team", "pager", "secondary", "lead"} {
 		r := &recorder{}
 		h.recs[name] = r
 		recv[name] = []ReceiverIntegration{{Name: "rec/0", Integration: r, SendResolved: true}}
@@ -225,6 +237,7 @@ func start(t *testing.T, ev *fakeEvents, dir, routeText string, mod func(*Dispat
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.d = d
 	ev.mu.Lock()
 	ev.wake = d.Wake
 	ev.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
 	"github.com/alerter/alerter/state"
 )
@@ -24,11 +25,16 @@ type pending struct {
 // flushDue flushes every group whose time has come, in one round: the
 // round's messages are counted per receiver for storm control, queued in
 // one transaction with the notification log, and the senders are woken.
+// A group is due at its group_wait / group_interval tick, or when its
+// escalation policy has a level (or a repeat) due.
 func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 	var due []*aggGroup
+	ticks := map[*aggGroup]bool{}
 	for _, g := range d.groups {
-		if !g.nextFlush.After(now) {
+		tick := !g.nextFlush.After(now)
+		if esc := d.escalationDue(g); tick || (!esc.IsZero() && !esc.After(now)) {
 			due = append(due, g)
+			ticks[g] = tick
 		}
 	}
 	digests := d.dueDigests(now)
@@ -41,8 +47,10 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 	f := &state.Flush{At: now}
 	var msgs []pending
 	var cleanups []func()
+	saved := map[*aggGroup]groupSave{}
 	for _, g := range due {
-		out, cleanup := d.flushGroup(g, inh, now, f)
+		saved[g] = groupSave{nextFlush: g.nextFlush, esc: g.esc, acked: g.acked}
+		out, cleanup := d.flushGroup(g, inh, now, f, ticks[g])
 		msgs = append(msgs, out...)
 		cleanups = append(cleanups, cleanup)
 	}
@@ -59,13 +67,15 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 		})
 	}
 	if err := d.o.Store.ApplyFlush(ctx, f); err != nil {
-		// Nothing was stored: the groups flush again at their next tick
-		// and the log still says what was last sent.
+		// Nothing was stored: the groups flush again shortly, with the
+		// escalation and the log as they were before this round.
 		d.log.Error("storing notifications failed; retrying shortly", "err", err)
 		if err := d.reloadNflog(ctx); err != nil {
 			d.log.Error("reloading the notification log failed", "err", err)
 		}
 		for _, g := range due {
+			sv := saved[g]
+			g.esc, g.acked = sv.esc, sv.acked
 			g.nextFlush = now.Add(time.Second)
 		}
 		return
@@ -92,11 +102,35 @@ func (d *Dispatcher) reloadNflog(ctx context.Context) error {
 		return err
 	}
 	d.nflog = map[nflogKey]*state.NflogEntry{}
+	d.byGroup = map[string]map[nflogKey]bool{}
 	for i := range log {
-		e := log[i]
-		d.nflog[nflogKey{e.Receiver, e.Integration, e.GroupKey}] = &e
+		d.setNflog(&log[i])
 	}
 	return nil
+}
+
+// groupSave is a group's state before a flush round, restored when the
+// round fails to be stored.
+type groupSave struct {
+	nextFlush time.Time
+	esc       escalation.State
+	acked     []uint64
+}
+
+func (d *Dispatcher) setNflog(e *state.NflogEntry) {
+	k := nflogKey{e.Receiver, e.Integration, e.GroupKey}
+	d.nflog[k] = e
+	if d.byGroup[e.GroupKey] == nil {
+		d.byGroup[e.GroupKey] = map[nflogKey]bool{}
+	}
+	d.byGroup[e.GroupKey][k] = true
+}
+
+func (d *Dispatcher) forgetGroupNflog(groupKey string) {
+	for k := range d.byGroup[groupKey] {
+		delete(d.nflog, k)
+	}
+	delete(d.byGroup, groupKey)
 }
 
 // inhibitSnapshot indexes the currently firing alerts for inhibition.
@@ -122,17 +156,26 @@ func (d *Dispatcher) muted(ls model.LabelSet, inh *inhibit.Snapshot, now time.Ti
 	return d.o.Muter != nil && d.o.Muter.Mutes(ls, now)
 }
 
-// flushGroup decides, for each integration of the group's receiver, whether
-// it must be told something now, with Alertmanager's rules: a new firing
-// alert, all alerts resolved, a resolution of an alert it was told about
-// (when it sends resolved), or repeat_interval elapsed. It records the new
-// notification log entries in f, and forgets the group's resolved alerts.
+// flushGroup decides, for each integration of each receiver the group
+// notifies (its route's receiver, and the receivers of the escalation
+// levels reached), whether it must be told something now, with
+// Alertmanager's rules: a new firing alert, all alerts resolved, a
+// resolution of an alert it was told about (when it sends resolved), or
+// repeat_interval elapsed with an unacknowledged alert. alerter adds:
+// newly acknowledged alerts are told at once, acknowledged alerts do not
+// repeat, and an escalation level reached (or repeated) notifies its
+// receivers. It records the new notification log entries and escalation
+// state in f, and forgets the group's resolved alerts.
 //
-// Forgetting happens in the returned cleanup, which the caller runs only
-// once the flush is stored: a failed store loses nothing.
-func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Time, f *state.Flush) ([]pending, func()) {
-	g.flushed = true
-	g.nextFlush = now.Add(g.route.GroupInterval)
+// tick says the group_wait / group_interval tick is due (otherwise only
+// its escalation is). Forgetting happens in the returned cleanup, which
+// the caller runs only once the flush is stored: a failed store loses
+// nothing.
+func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Time, f *state.Flush, tick bool) ([]pending, func()) {
+	if tick {
+		g.flushed = true
+		g.nextFlush = now.Add(g.route.GroupInterval)
+	}
 	var firing, resolved []*alert.Alert
 	for _, a := range g.alerts {
 		if a.State == alert.StateFiring {
@@ -146,49 +189,92 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 	SortAlerts(firing)
 	SortAlerts(resolved)
 	fps := fingerprints(firing)
+	acks, unackedSince := d.acksOf(firing, now)
+	acked := ackedFingerprints(firing, acks)
+	g.acked = acked
+
+	// Escalation: which receivers are engaged, which are due now.
+	recvs := []string{g.route.Receiver}
+	forced := map[string]*Escalation{}
+	if p := d.policy(g); p != nil {
+		var levels []int
+		var repeat bool
+		prev := g.esc
+		g.esc, levels, repeat = p.Step(g.esc, unackedSince, now)
+		if g.esc != prev {
+			f.Escalations = append(f.Escalations, state.EscalationState{GroupKey: g.key, Reached: g.esc.Reached, Start: g.esc.Start, LastAt: g.esc.LastAt})
+		}
+		for _, lv := range levels {
+			for _, r := range p.Levels[lv].Receivers {
+				forced[r] = &Escalation{Policy: p.Name, Level: lv + 1, Levels: len(p.Levels), Repeat: repeat}
+			}
+		}
+		for _, r := range p.Receivers(g.esc.Reached) {
+			if r != g.route.Receiver {
+				recvs = append(recvs, r)
+			}
+		}
+		if len(levels) > 0 {
+			d.metrics.escalations.WithLabelValues(p.Name).Add(float64(len(levels)))
+		}
+	}
 
 	var out []pending
-	recv := g.route.Receiver
-	for _, integ := range d.o.Receivers[recv] {
-		k := nflogKey{recv, integ.Name, g.key}
-		prev := d.nflog[k]
-		told := resolvedTold(resolved, prev)
-		if !needsUpdate(prev, fps, told, integ.SendResolved, g.route.RepeatInterval, now) {
-			continue
+	for i, recv := range recvs {
+		esc := forced[recv]
+		for _, integ := range d.o.Receivers[recv] {
+			k := nflogKey{recv, integ.Name, g.key}
+			prev := d.nflog[k]
+			told := resolvedTold(resolved, prev)
+			update := needsUpdate(prev, fps, told, integ.SendResolved) ||
+				(prev != nil && len(fps) > 0 && !subset(acked, prev.Acked)) ||
+				(esc != nil && len(fps) > 0)
+			if !update && i == 0 && prev != nil && len(fps) > len(acked) {
+				// The route's own receiver repeats while something is
+				// unacknowledged; escalation receivers repeat by policy.
+				update = now.Sub(prev.SentAt) >= g.route.RepeatInterval
+			}
+			if !update {
+				continue
+			}
+			entry := state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key, Firing: fps,
+				Resolved: fingerprints(told), Acked: acked, SentAt: now}
+			d.setNflog(&entry)
+			f.Nflog = append(f.Nflog, entry)
+			if len(firing) == 0 && !integ.SendResolved {
+				continue // the log moves on; nothing to say to this integration
+			}
+			m := &Message{
+				Receiver:    recv,
+				GroupKey:    g.key,
+				GroupLabels: g.labels,
+				Alerts:      append([]*alert.Alert(nil), firing...),
+				ExternalURL: d.o.ExternalURL,
+				At:          now,
+				Acks:        acks,
+				Escalation:  esc,
+			}
+			m.Changes = changes(prev, firing, told, acked)
+			if integ.SendResolved {
+				m.Alerts = append(m.Alerts, told...)
+			} else {
+				m.Changes.Resolved = nil
+			}
+			out = append(out, pending{receiver: recv, integ: integ, msg: m, group: g,
+				changes: len(m.Changes.Firing) + len(m.Changes.Resolved)})
 		}
-		entry := state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key, Firing: fps, Resolved: fingerprints(told), SentAt: now}
-		d.nflog[k] = &entry
-		f.Nflog = append(f.Nflog, entry)
-		if len(firing) == 0 && !integ.SendResolved {
-			continue // the log moves on; nothing to say to this integration
-		}
-		m := &Message{
-			Receiver:    recv,
-			GroupKey:    g.key,
-			GroupLabels: g.labels,
-			Alerts:      append([]*alert.Alert(nil), firing...),
-			ExternalURL: d.o.ExternalURL,
-			At:          now,
-		}
-		m.Changes = changes(prev, firing, told)
-		if integ.SendResolved {
-			m.Alerts = append(m.Alerts, told...)
-		} else {
-			m.Changes.Resolved = nil
-		}
-		out = append(out, pending{receiver: recv, integ: integ, msg: m, group: g,
-			changes: len(m.Changes.Firing) + len(m.Changes.Resolved)})
 	}
 
 	// Resolved alerts have been considered by every integration: forget
-	// them. A group left empty ends, and so does its notification log.
+	// them. A group left empty ends, and so do its notification log and
+	// its escalation.
 	empty := len(g.alerts) == len(resolved)
 	if empty {
-		for _, integ := range d.o.Receivers[recv] {
-			k := nflogKey{recv, integ.Name, g.key}
-			if _, ok := d.nflog[k]; ok {
-				f.DeleteNflog = append(f.DeleteNflog, state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key})
-			}
+		for k := range d.byGroup[g.key] {
+			f.DeleteNflog = append(f.DeleteNflog, state.NflogEntry{Receiver: k.receiver, Integration: k.integration, GroupKey: g.key})
+		}
+		if g.esc != (escalation.State{}) {
+			f.DeleteEscalations = append(f.DeleteEscalations, g.key)
 		}
 	}
 	cleanup := func() {
@@ -208,9 +294,7 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 		if len(g.alerts) == 0 && d.groups[g.key] == g {
 			delete(d.groups, g.key)
 			d.metrics.groups.Dec()
-			for _, integ := range d.o.Receivers[recv] {
-				delete(d.nflog, nflogKey{recv, integ.Name, g.key})
-			}
+			d.forgetGroupNflog(g.key)
 		}
 	}
 	return out, cleanup
@@ -232,7 +316,9 @@ func resolvedTold(resolved []*alert.Alert, prev *state.NflogEntry) []*alert.Aler
 	return out
 }
 
-func needsUpdate(prev *state.NflogEntry, firing []uint64, told []*alert.Alert, sendResolved bool, repeat time.Duration, now time.Time) bool {
+// needsUpdate reports whether what changed since prev deserves a message
+// (repeats are decided by the caller).
+func needsUpdate(prev *state.NflogEntry, firing []uint64, told []*alert.Alert, sendResolved bool) bool {
 	if prev == nil {
 		return len(firing) > 0
 	}
@@ -244,13 +330,10 @@ func needsUpdate(prev *state.NflogEntry, firing []uint64, told []*alert.Alert, s
 		// the group (re-routed after a severity rise) are not resolutions.
 		return len(told) > 0
 	}
-	if sendResolved && !subset(fingerprints(told), prev.Resolved) {
-		return true
-	}
-	return now.Sub(prev.SentAt) >= repeat
+	return sendResolved && !subset(fingerprints(told), prev.Resolved)
 }
 
-func changes(prev *state.NflogEntry, firing, told []*alert.Alert) Changes {
+func changes(prev *state.NflogEntry, firing, told []*alert.Alert, acked []uint64) Changes {
 	var c Changes
 	var was map[uint64]bool
 	if prev != nil {
@@ -273,7 +356,19 @@ func changes(prev *state.NflogEntry, firing, told []*alert.Alert) Changes {
 			}
 		}
 	}
-	c.Repeat = len(c.Firing) == 0 && len(c.Resolved) == 0 && len(c.Raised) == 0
+	if len(acked) > 0 {
+		isAcked := set(acked)
+		var wasAcked map[uint64]bool
+		if prev != nil {
+			wasAcked = set(prev.Acked)
+		}
+		for _, a := range firing {
+			if fp := uint64(a.Fingerprint()); isAcked[fp] && !wasAcked[fp] {
+				c.Acked = append(c.Acked, a)
+			}
+		}
+	}
+	c.Repeat = len(c.Firing) == 0 && len(c.Resolved) == 0 && len(c.Raised) == 0 && len(c.Acked) == 0
 	return c
 }
 

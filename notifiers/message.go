@@ -36,6 +36,12 @@ type Message struct {
 	ExternalURL string
 	// At is when the message was composed.
 	At time.Time
+	// Acks are the acknowledgements of the message's firing alerts that
+	// are acknowledged, by alert fingerprint.
+	Acks map[model.Fingerprint]alert.Ack
+	// Escalation is set on the notifications an escalation policy sends
+	// (a level reached, or the last level repeated).
+	Escalation *Escalation
 	// State is integration-private state for this group (for example the
 	// Slack message to update), kept across messages and restarts. An
 	// integration reads it and updates it in place; it is saved after a
@@ -51,9 +57,47 @@ type Changes struct {
 	Resolved []*alert.Alert
 	// Raised are alerts whose severity rose since the previous message.
 	Raised []*alert.Alert
+	// Acked are alerts acknowledged since the previous message.
+	Acked []*alert.Alert
 	// Repeat is true when nothing changed and the message repeats the
-	// group's state after repeat_interval.
+	// group's state after repeat_interval (or an escalation repeat).
 	Repeat bool
+}
+
+// Escalation says which level of which escalation policy a notification
+// is sent for.
+type Escalation struct {
+	Policy string `json:"policy"`
+	// Level is 1-based; Levels is how many the policy has.
+	Level  int  `json:"level"`
+	Levels int  `json:"levels"`
+	Repeat bool `json:"repeat,omitempty"`
+}
+
+// Ack returns the acknowledgement of a, if the message says it is
+// acknowledged.
+func (m *Message) Ack(a *alert.Alert) (alert.Ack, bool) {
+	if len(m.Acks) == 0 {
+		return alert.Ack{}, false
+	}
+	k, ok := m.Acks[a.Fingerprint()]
+	return k, ok
+}
+
+// AllAcknowledged reports whether every firing alert of the message is
+// acknowledged (and at least one is firing).
+func (m *Message) AllAcknowledged() bool {
+	n := 0
+	for _, a := range m.Alerts {
+		if a.State != alert.StateFiring {
+			continue
+		}
+		if _, ok := m.Ack(a); !ok {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // Digest summarises an alert storm for one receiver.

@@ -25,11 +25,12 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 }
 
 type dispatchMetrics struct {
-	groups     prometheus.Gauge
-	queued     *prometheus.CounterVec
-	dropped    *prometheus.CounterVec
-	suppressed *prometheus.CounterVec
-	storms     *prometheus.CounterVec
+	groups      prometheus.Gauge
+	queued      *prometheus.CounterVec
+	dropped     *prometheus.CounterVec
+	suppressed  *prometheus.CounterVec
+	storms      *prometheus.CounterVec
+	escalations *prometheus.CounterVec
 }
 
 func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
@@ -55,6 +56,10 @@ func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
 			Name: "alerter_notification_storms_total",
 			Help: "Alert storms detected, by receiver.",
 		}, []string{"receiver"})),
+		escalations: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alerter_escalations_total",
+			Help: "Escalation levels notified (including repeats of the last level), by policy.",
+		}, []string{"policy"})),
 	}
 }
 

@@ -16,7 +16,21 @@ type NflogEntry struct {
 	GroupKey    string
 	Firing      []uint64
 	Resolved    []uint64
-	SentAt      time.Time
+	// Acked are the firing fingerprints it was told were acknowledged.
+	Acked  []uint64
+	SentAt time.Time
+}
+
+// EscalationState is how far one alert group's escalation has gone; see
+// package notifiers/escalation.
+type EscalationState struct {
+	GroupKey string
+	// Reached is how many levels were notified.
+	Reached int
+	// Start is when the current unacknowledged episode began (zero: none).
+	Start time.Time
+	// LastAt is when the last level was last notified.
+	LastAt time.Time
 }
 
 // Notification is one message queued for one integration: the outbox of
@@ -41,7 +55,11 @@ type Flush struct {
 	// ConsumedEvents are alert events (outbox IDs) now reflected in the
 	// dispatcher's state.
 	ConsumedEvents []int64
-	At             time.Time
+	// Escalations are upserted; DeleteEscalations are group keys whose
+	// escalation ended with the group.
+	Escalations       []EscalationState
+	DeleteEscalations []string
+	At                time.Time
 }
 
 // NotifyStore persists the notification side: the notification log, the
@@ -49,6 +67,8 @@ type Flush struct {
 // of a group). The SQLite store implements it.
 type NotifyStore interface {
 	LoadNflog(ctx context.Context) ([]NflogEntry, error)
+	// LoadEscalations returns every group's escalation state.
+	LoadEscalations(ctx context.Context) ([]EscalationState, error)
 	// ApplyFlush stores a flush atomically; notification IDs are assigned
 	// in place.
 	ApplyFlush(ctx context.Context, f *Flush) error

@@ -52,7 +52,7 @@ func notifyMigrations() []string {
 
 // LoadNflog returns every notification log entry.
 func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT receiver, integration, group_key, firing, resolved, sent_at FROM nflog`)
+	rows, err := s.db.QueryContext(ctx, `SELECT receiver, integration, group_key, firing, resolved, acked, sent_at FROM nflog`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite state: reading nflog: %w", err)
 	}
@@ -60,11 +60,11 @@ func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
 	var out []state.NflogEntry
 	for rows.Next() {
 		var (
-			e                state.NflogEntry
-			firing, resolved []byte
-			sent             int64
+			e                       state.NflogEntry
+			firing, resolved, acked []byte
+			sent                    int64
 		)
-		if err := rows.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &sent); err != nil {
+		if err := rows.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &acked, &sent); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading nflog: %w", err)
 		}
 		if err := json.Unmarshal(firing, &e.Firing); err != nil {
@@ -72,6 +72,9 @@ func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
 		}
 		if err := json.Unmarshal(resolved, &e.Resolved); err != nil {
 			return nil, fmt.Errorf("sqlite state: nflog resolved: %w", err)
+		}
+		if err := json.Unmarshal(acked, &e.Acked); err != nil {
+			return nil, fmt.Errorf("sqlite state: nflog acked: %w", err)
 		}
 		e.SentAt = decodeTime(sent)
 		out = append(out, e)
@@ -96,14 +99,15 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	for _, e := range f.Nflog {
 		firing, _ := json.Marshal(nonNil(e.Firing))
 		resolved, _ := json.Marshal(nonNil(e.Resolved))
+		acked, _ := json.Marshal(nonNil(e.Acked))
 		sent, err := encodeTime(e.SentAt)
 		if err != nil {
 			return fmt.Errorf("sqlite state: nflog: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO nflog (receiver, integration, group_key, firing, resolved, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (receiver, integration, group_key)
-			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, sent_at = excluded.sent_at`,
-			e.Receiver, e.Integration, e.GroupKey, string(firing), string(resolved), sent); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO nflog (receiver, integration, group_key, firing, resolved, acked, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receiver, integration, group_key)
+			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, acked = excluded.acked, sent_at = excluded.sent_at`,
+			e.Receiver, e.Integration, e.GroupKey, string(firing), string(resolved), string(acked), sent); err != nil {
 			return fmt.Errorf("sqlite state: nflog: %w", err)
 		}
 	}
@@ -134,6 +138,9 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 		if n.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("sqlite state: notification: %w", err)
 		}
+	}
+	if err := applyEscalations(ctx, tx, f); err != nil {
+		return err
 	}
 	for _, id := range f.ConsumedEvents {
 		if _, err := tx.ExecContext(ctx, markDeliveredSQL, at, id); err != nil {

@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/alerter/alerter/state"
+)
+
+// ackMigrations are the acknowledgement and escalation tables, appended to
+// migrations() after the silences' (steps are never edited once released).
+func ackMigrations() []string {
+	return []string{
+		// 11: which acknowledged fingerprints an integration was told of.
+		`ALTER TABLE nflog ADD COLUMN acked TEXT NOT NULL DEFAULT '[]'`,
+		// 12: one row per alert group that has escalated.
+		`CREATE TABLE escalations (
+			group_key TEXT    NOT NULL PRIMARY KEY,
+			reached   INTEGER NOT NULL,
+			start     INTEGER NOT NULL,
+			last_at   INTEGER NOT NULL
+		) STRICT`,
+		// 13: one row per acknowledgement; data is an ackRecord.
+		`CREATE TABLE acks (
+			id   TEXT NOT NULL PRIMARY KEY,
+			data TEXT NOT NULL
+		) STRICT`,
+	}
+}
+
+// LoadEscalations returns every group's escalation state.
+func (s *Store) LoadEscalations(ctx context.Context) ([]state.EscalationState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT group_key, reached, start, last_at FROM escalations`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite state: reading escalations: %w", err)
+	}
+	defer rows.Close()
+	var out []state.EscalationState
+	for rows.Next() {
+		var (
+			e             state.EscalationState
+			start, lastAt int64
+		)
+		if err := rows.Scan(&e.GroupKey, &e.Reached, &start, &lastAt); err != nil {
+			return nil, fmt.Errorf("sqlite state: reading escalations: %w", err)
+		}
+		e.Start, e.LastAt = decodeTime(start), decodeTime(lastAt)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func applyEscalations(ctx context.Context, tx *sql.Tx, f *state.Flush) error {
+	for _, e := range f.Escalations {
+		start, err := encodeTime(e.Start)
+		if err != nil {
+			return fmt.Errorf("sqlite state: escalation: %w", err)
+		}
+		last, err := encodeTime(e.LastAt)
+		if err != nil {
+			return fmt.Errorf("sqlite state: escalation: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO escalations (group_key, reached, start, last_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (group_key) DO UPDATE SET reached = excluded.reached, start = excluded.start, last_at = excluded.last_at`,
+			e.GroupKey, e.Reached, start, last); err != nil {
+			return fmt.Errorf("sqlite state: escalation: %w", err)
+		}
+	}
+	for _, gk := range f.DeleteEscalations {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM escalations WHERE group_key = ?`, gk); err != nil {
+			return fmt.Errorf("sqlite state: escalation: %w", err)
+		}
+	}
+	return nil
+}
