@@ -20,6 +20,7 @@ import (
 
 	"github.com/alerter/alerter/internal/strictyaml"
 	"github.com/alerter/alerter/notifiers/email"
+	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
 	"github.com/alerter/alerter/notifiers/pagerduty"
 	"github.com/alerter/alerter/notifiers/route"
@@ -53,6 +54,8 @@ type Config struct {
 	MaintenanceWindows []silence.Window `yaml:"maintenance_windows,omitempty"`
 	// Silences configures the silences created through the API.
 	Silences Silences `yaml:"silences,omitempty"`
+	// EscalationPolicies are named; routes select one with escalation:.
+	EscalationPolicies []*escalation.Policy `yaml:"escalation_policies,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -353,10 +356,48 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 		}
 		windows[w.Name] = true
 	}
+	policies := map[string]bool{}
+	for i, p := range c.EscalationPolicies {
+		path := fmt.Sprintf("escalation_policies[%d]", i)
+		for _, err := range p.Validate(names) {
+			field, msg, _ := strings.Cut(err.Error(), ": ")
+			add(path+"."+field, msg)
+		}
+		if p.Name != "" && policies[p.Name] {
+			add(path+".name", fmt.Sprintf("escalation policy %q is defined twice", p.Name))
+		}
+		policies[p.Name] = true
+	}
+	if c.Route != nil {
+		walkRoutes(c.Route, "route", func(r *route.Config, path string) {
+			if r.Escalation != "" && !policies[r.Escalation] {
+				add(path+".escalation", fmt.Sprintf("undefined escalation policy %q", r.Escalation))
+			}
+		})
+	}
 	if c.Silences.Retention <= 0 {
 		add("silences.retention", "must be greater than 0")
 	}
 	return errs
+}
+
+// walkRoutes calls fn for every route of the tree, with its path.
+func walkRoutes(r *route.Config, path string, fn func(*route.Config, string)) {
+	fn(r, path)
+	for i, c := range r.Routes {
+		if c != nil {
+			walkRoutes(c, fmt.Sprintf("%s.routes[%d]", path, i), fn)
+		}
+	}
+}
+
+// Policies returns the escalation policies by name.
+func (c *Config) Policies() map[string]*escalation.Policy {
+	out := make(map[string]*escalation.Policy, len(c.EscalationPolicies))
+	for _, p := range c.EscalationPolicies {
+		out[p.Name] = p
+	}
+	return out
 }
 
 // position finds the line:col of a dotted path like "receivers[0].name" in

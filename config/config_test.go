@@ -85,6 +85,15 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate receiver", "route: {receiver: a}\nreceivers:\n  - name: a\n  - name: a\n", []string{`4:11`, `defined twice`}},
 		{"webhook without url", "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs:\n      - {}\n", []string{`webhook_configs[0]`}},
 		{"several errors at once", "foo: 1\nbar: 2\n", []string{`1:1`, `2:1`, `"foo"`, `"bar"`}},
+		{"undefined escalation policy", "route:\n  receiver: a\n  routes:\n    - escalation: oncall\nreceivers: [{name: a}]\n",
+			[]string{`4:19`, `route.routes[0].escalation`, `undefined escalation policy "oncall"`}},
+		{"escalation level receiver", escalationPrefix + "      - after: 15m\n        receivers: [nobody]\n",
+			[]string{`8:21`, `escalation_policies[0].levels[1].receivers[0]`, `undefined receiver "nobody"`}},
+		{"escalation levels out of order", escalationPrefix + "      - after: 0s\n        receivers: [a]\n",
+			[]string{`7:16`, `levels[1].after`, `later than the previous level's`}},
+		{"escalation bad duration", escalationPrefix + "    repeat_every: soon\n", []string{`7:19`, `repeat_every`}},
+		{"escalation unknown key", escalationPrefix + "    repeat: 5m\n", []string{`7:5`, `"repeat"`}},
+		{"escalation policy twice", escalationPrefix + "  - name: oncall\n    levels: [{after: 0s, receivers: [a]}]\n", []string{`7:11`, `defined twice`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +107,45 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// escalationPrefix is a valid config with one policy, for appending a
+// broken line to (its policy's second level would start on line 7).
+const escalationPrefix = `route: {receiver: a, escalation: oncall}
+receivers: [{name: a}]
+escalation_policies:
+  - name: oncall
+    levels:
+      - {after: 5m, receivers: [a]}
+`
+
+func TestEscalationPolicies(t *testing.T) {
+	c, err := Parse([]byte(`
+route:
+  receiver: slack
+  routes:
+    - matchers: ['severity="critical"']
+      escalation: oncall
+receivers: [{name: slack}, {name: primary}, {name: secondary}, {name: lead}]
+escalation_policies:
+  - name: oncall
+    levels:
+      - after: 0s
+        receivers: [slack, primary]
+      - after: 15m
+        receivers: [secondary]
+      - after: 30m
+        receivers: [lead]
+    repeat_every: 30m
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Policies()["oncall"]
+	if p == nil || len(p.Levels) != 3 || time.Duration(p.Levels[1].After) != 15*time.Minute ||
+		time.Duration(p.RepeatEvery) != 30*time.Minute || p.Levels[0].Receivers[1] != "primary" {
+		t.Fatalf("policy decoded as %+v", p)
 	}
 }
 

@@ -124,6 +124,8 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		Receivers:   receivers,
 		Inhibitor:   ih,
 		Muter:       s.silences,
+		Acks:        s.acks,
+		Escalations: cfg.Policies(),
 		Events:      s.store,
 		Store:       s.store,
 		Consume:     s.store.MarkDelivered,

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/model"
 
+	"github.com/alerter/alerter/ack"
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
@@ -53,6 +54,7 @@ type Server struct {
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
+	acks        *ack.Acks
 
 	pending *rules.Set
 
@@ -122,6 +124,10 @@ func New(opts Options) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	if err := s.openAcks(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 
 	s.deliv, err = newPipeline(s, cfg)
 	if err != nil {
@@ -153,6 +159,10 @@ func New(opts Options) (*Server, error) {
 		StartTime:  start,
 	})
 	if err := s.mountAMAPI(start); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := s.mountAckAPI(); err != nil {
 		_ = st.Close()
 		return nil, err
 	}

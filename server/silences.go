@@ -99,6 +99,7 @@ func (s *Server) maintainSilences(ctx context.Context) {
 			s.log.Info("expired silences whose alerts resolved", "silences", ids)
 		}
 		if gc {
+			s.gcAcks(ctx, now)
 			if n, err := s.silences.GC(ctx, now); err != nil {
 				s.log.Warn("deleting old expired silences failed", "err", err)
 			} else if n > 0 {

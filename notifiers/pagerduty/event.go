@@ -22,8 +22,9 @@ const (
 
 // Event actions.
 const (
-	actionTrigger = "trigger"
-	actionResolve = "resolve"
+	actionTrigger     = "trigger"
+	actionAcknowledge = "acknowledge"
+	actionResolve     = "resolve"
 )
 
 // digestGroupKeyPrefix, followed by the receiver's name, stands for the

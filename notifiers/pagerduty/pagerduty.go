@@ -132,7 +132,9 @@ func (n *Notifier) Name() string { return "pagerduty" }
 func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 // Notify sends a trigger event when m has a firing alert (or is a
-// digest), and a resolve event when all its alerts are resolved. 429, 5xx
+// digest), an acknowledge event when every firing alert of the group is
+// acknowledged in alerter (so PagerDuty stops escalating too), and a
+// resolve event when all its alerts are resolved. 429, 5xx
 // and network errors are worth retrying (a 429 or 503 with Retry-After
 // says when), and so is an unreadable routing_key_file; a 400 (invalid
 // event) and template errors are not. Neither errors nor logs contain the
@@ -146,10 +148,15 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 		return true, err
 	}
 	ev := &event{RoutingKey: key, EventAction: actionTrigger, DedupKey: DedupKey(messageGroupKey(m))}
-	if m.Status() == "resolved" {
+	switch {
+	case m.Status() == "resolved":
 		ev.EventAction = actionResolve
-	} else if err := n.trigger(ev, m, cmp.Or(m.At, n.now())); err != nil {
-		return false, err
+	case m.Digest == nil && m.AllAcknowledged():
+		ev.EventAction = actionAcknowledge
+	default:
+		if err := n.trigger(ev, m, cmp.Or(m.At, n.now())); err != nil {
+			return false, err
+		}
 	}
 	body, err := n.encode(ev)
 	if err != nil {

@@ -319,3 +319,25 @@ func TestEmptyMessageSendsNothing(t *testing.T) {
 		t.Errorf("%d events sent", got)
 	}
 }
+
+// TestAcknowledgedGroupAcknowledgesIncident: when every firing alert of
+// the group is acknowledged in alerter, PagerDuty is told so (with the
+// same dedup key), and stops escalating on its side too; while one is
+// not, the event stays a trigger.
+func TestAcknowledgedGroupAcknowledgesIncident(t *testing.T) {
+	srv := newPDServer(t)
+	a := firing(model.LabelSet{"alertname": "HighLatency", "instance": "a"}, nil)
+	b := firing(model.LabelSet{"alertname": "HighLatency", "instance": "b"}, nil)
+	m := message(latency(), a, b)
+	m.Acks = map[model.Fingerprint]alert.Ack{a.Fingerprint(): {ID: "x", By: "alice", At: time.Now()}}
+	m.Changes.Acked = []*alert.Alert{a}
+	if ev := decode(t, send(t, srv, configFor(t, srv.URL), m)); ev["event_action"] != "trigger" {
+		t.Fatalf("partly acknowledged group: %v", ev["event_action"])
+	}
+	trig := decode(t, send(t, srv, configFor(t, srv.URL), message(latency(), a, b)))
+	m.Acks[b.Fingerprint()] = alert.Ack{ID: "y", By: "bob", At: time.Now()}
+	ev := decode(t, send(t, srv, configFor(t, srv.URL), m))
+	if ev["event_action"] != "acknowledge" || ev["dedup_key"] != trig["dedup_key"] || ev["payload"] != nil {
+		t.Fatalf("acknowledge event %v (trigger's dedup key %v)", ev, trig["dedup_key"])
+	}
+}

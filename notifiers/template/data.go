@@ -82,6 +82,8 @@ type Alert struct {
 	Fingerprint  string
 	// Value is the query value when the alert was last evaluated.
 	Value float64
+	// Ack is set when the (firing) alert is acknowledged.
+	Ack *alert.Ack
 }
 
 // Alerts is a list of alerts with Alertmanager's helpers.
@@ -108,7 +110,9 @@ type ChangesData struct {
 	Firing   Alerts
 	Resolved Alerts
 	Raised   Alerts
-	Repeat   bool
+	// Acked are the alerts acknowledged since the previous message.
+	Acked  Alerts
+	Repeat bool
 }
 
 // Data is the root object of every notification template.
@@ -125,6 +129,10 @@ type Data struct {
 	Severity string
 	Changes  ChangesData
 	Digest   *notifiers.Digest
+	// Escalation is set when an escalation policy sends the message.
+	Escalation *notifiers.Escalation
+	// AllAcknowledged: every firing alert is acknowledged.
+	AllAcknowledged bool
 }
 
 // NewAlert converts an alert for templates. StartsAt is when it started
@@ -154,7 +162,7 @@ func NewData(m *notifiers.Message) *Data {
 	d := &Data{
 		Receiver:          m.Receiver,
 		Status:            m.Status(),
-		Alerts:            alerts(m.Alerts),
+		Alerts:            alertsOf(m, m.Alerts),
 		GroupLabels:       kv(m.GroupLabels),
 		CommonLabels:      kv(m.CommonLabels()),
 		CommonAnnotations: kv(m.CommonAnnotations()),
@@ -162,20 +170,28 @@ func NewData(m *notifiers.Message) *Data {
 		GroupKey:          m.GroupKey,
 		Severity:          m.HighestSeverity(),
 		Digest:            m.Digest,
+		Escalation:        m.Escalation,
+		AllAcknowledged:   m.AllAcknowledged(),
 		Changes: ChangesData{
-			Firing:   alerts(m.Changes.Firing),
-			Resolved: alerts(m.Changes.Resolved),
-			Raised:   alerts(m.Changes.Raised),
+			Firing:   alertsOf(m, m.Changes.Firing),
+			Resolved: alertsOf(m, m.Changes.Resolved),
+			Raised:   alertsOf(m, m.Changes.Raised),
+			Acked:    alertsOf(m, m.Changes.Acked),
 			Repeat:   m.Changes.Repeat,
 		},
 	}
 	return d
 }
 
-func alerts(as []*alert.Alert) Alerts {
+// alertsOf converts alerts of m, with their acknowledgements.
+func alertsOf(m *notifiers.Message, as []*alert.Alert) Alerts {
 	out := make(Alerts, 0, len(as))
 	for _, a := range as {
-		out = append(out, NewAlert(a))
+		ta := NewAlert(a)
+		if k, ok := m.Ack(a); ok && a.State == alert.StateFiring {
+			ta.Ack = &k
+		}
+		out = append(out, ta)
 	}
 	return out
 }

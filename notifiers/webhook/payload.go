@@ -25,6 +25,9 @@ type Payload struct {
 	Version           string            `json:"version"`
 	GroupKey          string            `json:"groupKey"`
 	TruncatedAlerts   uint64            `json:"truncatedAlerts"`
+	// Escalation is alerter's addition, set when an escalation policy
+	// sends this notification: {"policy","level","levels","repeat"}.
+	Escalation *notifiers.Escalation `json:"escalation,omitempty"`
 }
 
 // Alert is one alert of a Payload.
@@ -36,6 +39,17 @@ type Alert struct {
 	EndsAt       time.Time         `json:"endsAt"`
 	GeneratorURL string            `json:"generatorURL"`
 	Fingerprint  string            `json:"fingerprint"`
+	// Acknowledgement is alerter's addition: who acknowledged this firing
+	// alert, when, and until when.
+	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
+}
+
+// Acknowledgement is an alert's acknowledgement in a Payload.
+type Acknowledgement struct {
+	By        string     `json:"by"`
+	Comment   string     `json:"comment,omitempty"`
+	At        time.Time  `json:"at"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // NewPayload builds the payload for m: the group's whole state, firing
@@ -64,9 +78,18 @@ func NewPayload(m *notifiers.Message, maxAlerts int) *Payload {
 		Version:           payloadVersion,
 		GroupKey:          m.GroupKey,
 		TruncatedAlerts:   truncated,
+		Escalation:        m.Escalation,
 	}
 	for _, a := range alerts {
-		p.Alerts = append(p.Alerts, newAlert(a))
+		wa := newAlert(a)
+		if k, ok := m.Ack(a); ok && a.State == alert.StateFiring {
+			wa.Acknowledgement = &Acknowledgement{By: k.By, Comment: k.Comment, At: k.At}
+			if !k.ExpiresAt.IsZero() {
+				t := k.ExpiresAt
+				wa.Acknowledgement.ExpiresAt = &t
+			}
+		}
+		p.Alerts = append(p.Alerts, wa)
 	}
 	return p
 }

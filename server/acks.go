@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/alerter/alerter/ack"
+	"github.com/alerter/alerter/web/ackapi"
+)
+
+// openAcks loads the acknowledgements from the state store. A change
+// wakes the dispatcher, which tells receivers who acknowledged at once.
+func (s *Server) openAcks() error {
+	acks, err := ack.New(context.Background(), ack.Options{
+		Store:    s.store,
+		Logger:   s.log.With("component", "acks"),
+		OnChange: s.acksChanged,
+	})
+	if err != nil {
+		return err
+	}
+	s.acks = acks
+	return nil
+}
+
+func (s *Server) acksChanged() {
+	if s.deliv == nil {
+		return
+	}
+	s.deliv.mu.Lock()
+	d := s.deliv.disp
+	s.deliv.mu.Unlock()
+	if d != nil {
+		d.AcksChanged()
+	}
+}
+
+// mountAckAPI serves /api/v1/acknowledgements.
+func (s *Server) mountAckAPI() error {
+	h, err := ackapi.New(ackapi.Options{
+		Acks:   s.acks,
+		Alerts: s.mgr.Alerts,
+		Logger: s.log.With("component", "ackapi"),
+	})
+	if err != nil {
+		return err
+	}
+	s.api.Handle("/api/v1/acknowledgements", h)
+	s.api.Handle("/api/v1/acknowledgements/", h)
+	return nil
+}
+
+// gcAcks marks ended acknowledgements and deletes old ones; it runs with
+// the silences' maintenance.
+func (s *Server) gcAcks(ctx context.Context, now time.Time) {
+	if n, err := s.acks.GC(ctx, s.mgr.Alerts(), now); err != nil {
+		s.log.Warn("acknowledgement GC failed", "err", err)
+	} else if n > 0 {
+		s.log.Debug("deleted old acknowledgements", "count", n)
+	}
+}
