@@ -25,6 +25,8 @@ type Payload struct {
 	CommonLabels      map[string]string `json:"commonLabels"`
 	CommonAnnotations map[string]string `json:"commonAnnotations"`
 	ExternalURL       string            `json:"externalURL"`
+	// Escalation is alerter's addition on escalation notifications.
+	Escalation *Escalation `json:"escalation,omitempty"`
 
 	Header     http.Header `json:"-"`
 	ReceivedAt time.Time   `json:"-"`
@@ -40,6 +42,24 @@ type Alert struct {
 	EndsAt       time.Time         `json:"endsAt"`
 	GeneratorURL string            `json:"generatorURL"`
 	Fingerprint  string            `json:"fingerprint"`
+	// Acknowledgement is alerter's addition for acknowledged alerts.
+	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
+}
+
+// Escalation says which level of which escalation policy sent a payload.
+type Escalation struct {
+	Policy string `json:"policy"`
+	Level  int    `json:"level"`
+	Levels int    `json:"levels"`
+	Repeat bool   `json:"repeat,omitempty"`
+}
+
+// Acknowledgement is who acknowledged an alert.
+type Acknowledgement struct {
+	By        string     `json:"by"`
+	Comment   string     `json:"comment,omitempty"`
+	At        time.Time  `json:"at"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // The statuses of a payload and of an alert.
