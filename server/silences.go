@@ -46,7 +46,7 @@ func (s *Server) mountAMAPI(start time.Time) error {
 	h, err := amapi.New(amapi.Options{
 		Silences:      s.silences,
 		Alerts:        s.mgr.Alerts,
-		Inhibited:     ih.inhibited,
+		InhibitedBy:   ih.inhibitedBy,
 		Receivers:     s.receiversOf,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
@@ -156,10 +156,10 @@ type inhibitCache struct {
 	snap *inhibit.Snapshot
 }
 
-func (c *inhibitCache) inhibited(ls model.LabelSet) bool {
+func (c *inhibitCache) inhibitedBy(ls model.LabelSet) []string {
 	_, ih := c.s.deliv.routing()
 	if ih == nil {
-		return false
+		return nil
 	}
 	c.mu.Lock()
 	if c.snap == nil || c.ih != ih || time.Since(c.at) > time.Second {
@@ -168,8 +168,10 @@ func (c *inhibitCache) inhibited(ls model.LabelSet) bool {
 	}
 	snap := c.snap
 	c.mu.Unlock()
-	ok, _ := snap.Inhibited(ls)
-	return ok
+	if fp, ok := snap.InhibitedBy(ls); ok {
+		return []string{fp.String()}
+	}
+	return nil
 }
 
 // configYAML renders the running configuration for GET /api/v2/status

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/matcher"
 )
 
 // naive is Alertmanager's rule, alert by alert: O(targets × sources).
@@ -127,5 +129,32 @@ func BenchmarkSnapshot(b *testing.B) {
 		for _, t := range targets {
 			s.Inhibited(t)
 		}
+	}
+}
+
+// TestInhibitedByNamesASource: the fingerprint reported is that of a
+// firing alert which inhibits the target under the rule that applies.
+func TestInhibitedByNamesASource(t *testing.T) {
+	src, err := matcher.Parse(`severity="critical"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := matcher.Parse(`severity="warning"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ih, err := New([]RuleConfig{{SourceMatchers: src, TargetMatchers: dst, Equal: []string{"service"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crit := model.LabelSet{"alertname": "Down", "severity": "critical", "service": "api"}
+	other := model.LabelSet{"alertname": "Down", "severity": "critical", "service": "web"}
+	snap := ih.Snapshot([]model.LabelSet{other, crit})
+	fp, ok := snap.InhibitedBy(model.LabelSet{"alertname": "Slow", "severity": "warning", "service": "api"})
+	if !ok || fp != crit.Fingerprint() {
+		t.Fatalf("inhibited by %v (%v), want %v", fp, ok, crit.Fingerprint())
+	}
+	if _, ok := snap.InhibitedBy(model.LabelSet{"alertname": "Slow", "severity": "warning", "service": "db"}); ok {
+		t.Fatal("inhibited without a source")
 	}
 }

@@ -48,12 +48,6 @@ const (
 	stateUnprocessed = "unprocessed"
 )
 
-// inhibitedMarker stands in status.inhibitedBy for the inhibiting alerts:
-// Alertmanager lists their fingerprints, alerter's inhibitor only says
-// whether an alert is inhibited. The list is therefore never empty for an
-// inhibited alert, which is what clients (and the inhibited filter) test.
-const inhibitedMarker = "inhibited"
-
 // firing returns the alerts Alertmanager would know: alerter's pending
 // alerts have not fired, and Prometheus would not have sent them.
 func (a *API) firing() []*alert.Alert {
@@ -95,8 +89,8 @@ func (a *API) toGettableAlert(al *alert.Alert, now time.Time) gettableAlert {
 			g.Status.SilencedBy = append(g.Status.SilencedBy, id)
 		}
 	}
-	if a.o.Inhibited != nil && a.o.Inhibited(al.Labels) {
-		g.Status.InhibitedBy = append(g.Status.InhibitedBy, inhibitedMarker)
+	if a.o.InhibitedBy != nil {
+		g.Status.InhibitedBy = append(g.Status.InhibitedBy, a.o.InhibitedBy(al.Labels)...)
 	}
 	if len(g.Status.SilencedBy)+len(g.Status.InhibitedBy)+len(g.Status.MutedBy) > 0 {
 		g.Status.State = stateSuppressed

@@ -51,7 +51,7 @@ func TestGettableAlertShape(t *testing.T) {
 		t.Fatalf("silenced alert status %+v", st)
 	}
 	_, body, _ = f.do(t, http.MethodGet, "/api/v2/alerts?filter=instance%3Db", "")
-	if st := decode[[]gettableAlert](t, body)[0].Status; st.State != "suppressed" || len(st.InhibitedBy) != 1 || len(st.SilencedBy) != 0 {
+	if st := decode[[]gettableAlert](t, body)[0].Status; st.State != "suppressed" || !slices.Equal(st.InhibitedBy, []string{"0123456789abcdef"}) || len(st.SilencedBy) != 0 {
 		t.Fatalf("inhibited alert status %+v", st)
 	}
 	_, body, _ = f.do(t, http.MethodGet, "/api/v2/alerts?filter=instance%3Dd", "")
@@ -120,7 +120,7 @@ func TestGetAlertsOrderAndEmpty(t *testing.T) {
 		t.Fatalf("not in fingerprint order: %v", fps)
 	}
 	f = newFixture(t, newFake())
-	f.api.o.Receivers, f.api.o.Inhibited = nil, nil
+	f.api.o.Receivers, f.api.o.InhibitedBy = nil, nil
 	f.alerts = []*alert.Alert{{State: alert.StateFiring}}
 	_, body, _ = f.do(t, http.MethodGet, "/api/v2/alerts", "")
 	jsonEqual(t, body, `[{"labels":{},"annotations":{},"startsAt":"0001-01-01T00:00:00.000Z","endsAt":"0001-01-01T00:00:00.000Z",

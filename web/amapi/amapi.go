@@ -43,9 +43,9 @@ type Options struct {
 	// Alerts returns the current pending and firing alerts; only firing
 	// ones are Alertmanager alerts and are listed.
 	Alerts func() []*alert.Alert
-	// Inhibited reports whether an alert is inhibited now; nil means
-	// never.
-	Inhibited func(model.LabelSet) bool
+	// InhibitedBy returns the fingerprints of the alerts that inhibit an
+	// alert now (empty when it is not inhibited); nil means never.
+	InhibitedBy func(model.LabelSet) []string
 	// Receivers returns the receivers an alert is routed to; nil means
 	// none.
 	Receivers func(model.LabelSet) []string

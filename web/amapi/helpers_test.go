@@ -213,8 +213,11 @@ func newFixture(t testing.TB, fake *fakeSilences, alerts ...*alert.Alert) *fixtu
 	api, err := New(Options{
 		Silences: fake,
 		Alerts:   func() []*alert.Alert { return f.alerts },
-		Inhibited: func(ls model.LabelSet) bool {
-			return ls["instance"] == "b"
+		InhibitedBy: func(ls model.LabelSet) []string {
+			if ls["instance"] == "b" {
+				return []string{"0123456789abcdef"}
+			}
+			return nil
 		},
 		Receivers: func(ls model.LabelSet) []string {
 			if ls["instance"] == "a" {
