@@ -236,6 +236,41 @@ func (d *Dispatcher) load(ctx context.Context, now time.Time) error {
 			d.ingest(a, false, now)
 		}
 	}
+	if err := d.pruneOrphans(ctx, now); err != nil {
+		// Harmless to keep: they are tried again at the next start.
+		d.log.Warn("forgetting the notification log of groups that no longer exist failed", "err", err)
+	}
+	return nil
+}
+
+// pruneOrphans deletes the notification log entries and escalation states
+// of groups that did not form again from the stored alerts (their alerts
+// are gone, or a new routing tree groups them differently): nothing would
+// ever end them otherwise.
+func (d *Dispatcher) pruneOrphans(ctx context.Context, now time.Time) error {
+	f := &state.Flush{At: now}
+	for gk, keys := range d.byGroup {
+		if d.groups[gk] != nil {
+			continue
+		}
+		for k := range keys {
+			f.DeleteNflog = append(f.DeleteNflog, state.NflogEntry{Receiver: k.receiver, Integration: k.integration, GroupKey: gk})
+		}
+	}
+	for gk := range d.escalations {
+		f.DeleteEscalations = append(f.DeleteEscalations, gk)
+	}
+	if len(f.DeleteNflog) == 0 && len(f.DeleteEscalations) == 0 {
+		return nil
+	}
+	if err := d.o.Store.ApplyFlush(ctx, f); err != nil {
+		return err
+	}
+	for _, e := range f.DeleteNflog {
+		d.forgetGroupNflog(e.GroupKey)
+	}
+	d.escalations = nil
+	d.log.Info("forgot the notification log of groups that no longer exist", "entries", len(f.DeleteNflog), "escalations", len(f.DeleteEscalations))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package notifiers
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -281,5 +282,38 @@ func TestAcknowledgementSurvivesRestart(t *testing.T) {
 		h.expect("team")
 		h.expect("pager")
 		h.expect("secondary")
+	})
+}
+
+// TestRestartForgetsGroupsThatNoLongerExist: after a restart with a
+// routing tree that groups differently, the old groups' notification log
+// and escalation state are deleted rather than kept forever.
+func TestRestartForgetsGroupsThatNoLongerExist(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var h *harness
+		f := newAcks(t, t.TempDir(), &h)
+		dir := t.TempDir()
+		ev := newFakeEvents()
+		h = start(t, ev, dir, escalationRoute, withEscalation(f))
+		ev.fire(mkAlert("Down", "instance", "a", "severity", "critical"))
+		time.Sleep(time.Minute)
+		h.stop()
+		byInstance := strings.Replace(escalationRoute, "group_by: [alertname]", "group_by: [instance]", 1)
+		h = start(t, ev, dir, byInstance, withEscalation(f))
+		defer h.stop()
+		log, _ := h.store.LoadNflog(context.Background())
+		escs, _ := h.store.LoadEscalations(context.Background())
+		for _, e := range log {
+			if strings.Contains(e.GroupKey, "alertname") {
+				t.Fatalf("old group's log kept: %+v", e)
+			}
+		}
+		for _, e := range escs {
+			if strings.Contains(e.GroupKey, "alertname") {
+				t.Fatalf("old group's escalation kept: %+v", e)
+			}
+		}
+		time.Sleep(time.Minute)
+		h.expect("pager", `t+30s {instance="a"}: a/critical [oncall 1/3]`)
 	})
 }
