@@ -107,6 +107,34 @@ type Web struct {
 	RuleFileCheckInterval *model.Duration `yaml:"rule_file_check_interval,omitempty"`
 	// Auth protects the API with bearer tokens read from files.
 	Auth WebAuth `yaml:"auth,omitempty"`
+	// SlackInteractions enables the Acknowledge and Silence 1h buttons on
+	// Slack bot-mode messages, served at POST /slack/interactions.
+	SlackInteractions SlackInteractions `yaml:"slack_interactions,omitempty"`
+}
+
+// SlackInteractions configures the endpoint Slack posts button clicks to
+// (the Slack app's Interactivity Request URL). Requests are checked
+// against the app's signing secret instead of a bearer token.
+type SlackInteractions struct {
+	// SigningSecretFile holds the Slack app's signing secret; set, it
+	// enables the buttons.
+	SigningSecretFile string `yaml:"signing_secret_file,omitempty"`
+}
+
+// SigningSecret reads the signing secret file; "" when not configured.
+func (s SlackInteractions) SigningSecret() (string, error) {
+	if s.SigningSecretFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(s.SigningSecretFile)
+	if err != nil {
+		return "", fmt.Errorf("web.slack_interactions: %w", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", fmt.Errorf("web.slack_interactions: signing secret file %s is empty", s.SigningSecretFile)
+	}
+	return secret, nil
 }
 
 // WebAuth names the files holding the API's bearer tokens. With
@@ -220,7 +248,7 @@ func LoadFile(path string) (*Config, error) {
 	}
 	c.File = path
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile} {
+	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -83,8 +83,12 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 				return nil, err
 			}
 		}
+		var slackOpts slack.NotifierOptions
+		if cfg.Web.SlackInteractions.SigningSecretFile != "" {
+			slackOpts.Actions = slack.ActionButtons
+		}
 		for i, c := range r.SlackConfigs {
-			n, err := slack.New(c, tmpl, opts)
+			n, err := slack.NewWithOptions(c, tmpl, opts, slackOpts)
 			if err := add("slack", i, n, err); err != nil {
 				return nil, err
 			}

@@ -53,6 +53,9 @@ func (s *Server) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := cfg.Web.SlackInteractions.SigningSecret(); err != nil {
+		return err
+	}
 	if err := s.deliv.update(cfg); err != nil {
 		return err
 	}
@@ -60,6 +63,9 @@ func (s *Server) reload(ctx context.Context) error {
 		return err
 	}
 	s.auth.SetTokens(write, read)
+	if err := s.slackInt.configure(s, cfg); err != nil {
+		return err
+	}
 	if err := s.silences.SetWindows(cfg.MaintenanceWindows); err != nil {
 		return fmt.Errorf("maintenance_windows: %w", err)
 	}

@@ -55,6 +55,7 @@ type Server struct {
 	silences    *silence.Silences
 	silenceWake chan struct{}
 	acks        *ack.Acks
+	slackInt    slackInteractions
 
 	pending *rules.Set
 
@@ -166,6 +167,11 @@ func New(opts Options) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	if err := s.slackInt.configure(s, cfg); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	s.api.Handle("/slack/interactions", &s.slackInt)
 	return s, nil
 }
 

@@ -16,6 +16,9 @@ func TestAuth(t *testing.T) {
 		Reload: func(context.Context) error { return nil },
 		Auth:   auth,
 	})
+	api.Handle("POST /slack/interactions", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent) // stands for the signature-checking handler
+	}))
 	do := func(method, path, token string) int {
 		r := httptest.NewRequest(method, path, nil)
 		if token != "" {
@@ -51,6 +54,8 @@ func TestAuth(t *testing.T) {
 		{"read token cannot write", "w", "r", "POST", "/-/reload", "Bearer r", 401},
 		{"probes stay open", "w", "r", "GET", "/-/healthy", "", 200},
 		{"readiness stays open", "w", "r", "GET", "/-/ready", "", 200},
+		{"slack signs its own requests", "w", "r", "POST", "/slack/interactions", "", 204},
+		{"acknowledging needs the write token", "w", "", "POST", "/api/v1/acknowledgements", "", 401},
 	}
 	for _, tc := range tests {
 		auth.SetTokens(tc.write, tc.read)

@@ -168,6 +168,37 @@ func (v *blockKit) checkElement(where string, raw any, actionIDs map[string]bool
 	if s, ok := e["style"]; ok && s != "primary" && s != "danger" {
 		v.fail(where, "style %v", s)
 	}
+	if val, ok := e["value"]; ok {
+		if s, _ := val.(string); s == "" || utf8.RuneCountInString(s) > 2000 {
+			v.fail(where, "value must have 1 to 2000 characters")
+		}
+	}
+	if c, ok := e["confirm"]; ok {
+		v.checkConfirm(where+".confirm", c)
+	}
+}
+
+// checkConfirm checks a confirmation dialog object.
+func (v *blockKit) checkConfirm(where string, raw any) {
+	c, ok := raw.(map[string]any)
+	if !ok {
+		v.fail(where, "confirm is %T", raw)
+		return
+	}
+	for k := range c {
+		if !slices.Contains([]string{"title", "text", "confirm", "deny", "style"}, k) {
+			v.fail(where, "confirm has no property %q", k)
+		}
+	}
+	v.checkText(where+".title", c["title"], "plain_text", 100)
+	v.checkText(where+".text", c["text"], "plain_text", 300)
+	v.checkText(where+".confirm", c["confirm"], "plain_text", 30)
+	if d, ok := c["deny"]; ok {
+		v.checkText(where+".deny", d, "plain_text", 30)
+	}
+	if s, ok := c["style"]; ok && s != "primary" && s != "danger" {
+		v.fail(where, "style %v", s)
+	}
 }
 
 // checkText checks a text object; typ "" allows plain_text and mrkdwn.

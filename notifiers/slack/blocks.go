@@ -42,8 +42,8 @@ const (
 )
 
 // Block IDs. They are stable across messages and updates of a group, so
-// that interaction payloads (the Acknowledge and Silence buttons to come)
-// can tell which part of a message was clicked. Per-alert blocks end with
+// that interaction payloads (the Acknowledge and Silence 1h buttons, see
+// interactions.go) can tell which part of a message was clicked. Per-alert blocks end with
 // the alert's fingerprint, which keeps them unique within a message.
 const (
 	blockTitle        = "alerter_title"
@@ -56,6 +56,8 @@ const (
 	blockDigestRules  = "alerter_digest_rules"
 	blockDigestLabels = "alerter_digest_labels"
 	blockDigestLinks  = "alerter_digest_links"
+	blockEscalation   = "alerter_escalation"
+	blockAck          = "alerter_ack_" // + fingerprint
 	blockActions      = "alerter_actions"
 	blockFooter       = "alerter_footer"
 )
@@ -164,12 +166,27 @@ func titleBlock(title, link string) slack.Block {
 // severe first, counts the others and lists the resolved ones compactly.
 func alertBlocks(m *notifiers.Message) []slack.Block {
 	var blocks []slack.Block
+	if e := m.Escalation; e != nil {
+		again := ""
+		if e.Repeat {
+			again = " again"
+		}
+		blocks = append(blocks, slack.NewContextBlock(blockEscalation, mrkdwn(fmt.Sprintf(
+			":rotating_light: Escalated%s: level %d of %d (%s), not acknowledged", again, e.Level, e.Levels, escape(truncate(e.Policy, 100))))))
+	}
 	firing, resolved := m.Firing(), m.Resolved()
 	slices.SortStableFunc(firing, func(a, b *alert.Alert) int {
 		return severityRank(a.Severity()) - severityRank(b.Severity())
 	})
 	for _, a := range firing[:min(len(firing), maxAlerts)] {
 		blocks = append(blocks, firingBlocks(a, m.GroupLabels)...)
+		if k, ok := m.Ack(a); ok {
+			note := ":white_check_mark: Acknowledged by " + escape(truncate(k.By, 100)) + " " + slackDate(k.At)
+			if c := strings.TrimSpace(k.Comment); c != "" {
+				note += ": " + escape(truncate(c, 500))
+			}
+			blocks = append(blocks, slack.NewContextBlock(blockAck+a.Fingerprint().String(), mrkdwn(note)))
+		}
 	}
 	if more := len(firing) - maxAlerts; more > 0 {
 		blocks = append(blocks, slack.NewSectionBlock(

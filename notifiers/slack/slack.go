@@ -7,6 +7,10 @@
 // for its colour bar, whose blocks show each firing alert (summary,
 // labels, value, runbook and source links) and the resolved ones. Block
 // IDs are stable and start with "alerter_".
+//
+// In bot mode, messages can carry Acknowledge and Silence 1h buttons
+// (ActionButtons, passed as NotifierOptions.Actions); InteractionHandler
+// serves their clicks, which Slack posts to the app's interactivity URL.
 package slack
 
 import (
@@ -41,7 +45,12 @@ type NotifierOptions struct {
 	// block with block_id "alerter_actions", after the alerts and before
 	// the footer. Nil adds nothing. It is the hook for the Acknowledge
 	// and Silence 1h buttons, whose action_ids should start with
-	// "alerter_" too. At most 25 elements are used, Block Kit's limit.
+	// "alerter_" too (see ActionButtons). At most 25 elements are used,
+	// Block Kit's limit. It is used in bot mode only and ignored for
+	// incoming webhooks: a click goes to the interactivity URL of the
+	// app that posted the message, and only in bot mode is that the app
+	// whose signing secret alerter's interaction handler holds (an
+	// incoming webhook may belong to another app, or to none).
 	Actions func(m *notifiers.Message) []slack.BlockElement
 }
 
@@ -123,6 +132,7 @@ func NewWithOptions(cfg *Config, tmpl *template.Template, opts notifiers.Integra
 			return nil, err
 		}
 		n.updateInPlace = false
+		n.actions = nil // bot mode only: see NotifierOptions.Actions
 		n.logger = n.logger.With("mode", "webhook", "url", redactURL(u))
 		return n, nil
 	}

@@ -47,6 +47,23 @@ func threadText(m *notifiers.Message) string {
 	if len(c.Resolved) > 0 {
 		lines = append(lines, ":white_check_mark: resolved: "+names(c.Resolved, common))
 	}
+	// Acknowledgements, grouped by who acknowledged.
+	var ackers []string
+	byAcker := map[string][]*alert.Alert{}
+	for _, a := range c.Acked {
+		k, _ := m.Ack(a)
+		if _, ok := byAcker[k.By]; !ok {
+			ackers = append(ackers, k.By)
+		}
+		byAcker[k.By] = append(byAcker[k.By], a)
+	}
+	for _, by := range ackers {
+		lines = append(lines, ":eyes: acknowledged by *"+escape(truncate(by, 100))+"*: "+names(byAcker[by], common))
+	}
+	if e := m.Escalation; e != nil {
+		lines = append(lines, fmt.Sprintf(":rotating_light: escalated to level %d of %d (%s): not acknowledged",
+			e.Level, e.Levels, escape(truncate(e.Policy, 100))))
+	}
 	if len(lines) == 0 && c.Repeat {
 		n := len(m.Firing())
 		lines = append(lines, fmt.Sprintf(":repeat: still firing: %d %s", n, plural(n, "alert")))
