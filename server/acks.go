@@ -6,6 +6,7 @@ import (
 
 	"github.com/alerter/alerter/ack"
 	"github.com/alerter/alerter/web/ackapi"
+	"github.com/alerter/alerter/web/windowapi"
 )
 
 // openAcks loads the acknowledgements from the state store. A change
@@ -35,7 +36,8 @@ func (s *Server) acksChanged() {
 	}
 }
 
-// mountAckAPI serves /api/v1/acknowledgements.
+// mountAckAPI serves /api/v1/acknowledgements and
+// /api/v1/maintenance_windows.
 func (s *Server) mountAckAPI() error {
 	h, err := ackapi.New(ackapi.Options{
 		Acks:   s.acks,
@@ -47,6 +49,12 @@ func (s *Server) mountAckAPI() error {
 	}
 	s.api.Handle("/api/v1/acknowledgements", h)
 	s.api.Handle("/api/v1/acknowledgements/", h)
+	wh, err := windowapi.New(windowapi.Options{Windows: s.silences, Logger: s.log.With("component", "windowapi")})
+	if err != nil {
+		return err
+	}
+	s.api.Handle("/api/v1/maintenance_windows", wh)
+	s.api.Handle("/api/v1/maintenance_windows/", wh)
 	return nil
 }
 

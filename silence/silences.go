@@ -61,6 +61,9 @@ type Silences struct {
 
 	mu  sync.Mutex // held by changes, across their persistence
 	cur atomic.Pointer[snapshot]
+	// cfgWindows are the configuration's windows, apiWindows those
+	// created through the API (guarded by mu).
+	cfgWindows, apiWindows []Window
 }
 
 // snapshot is one immutable version of the state.
@@ -88,10 +91,15 @@ func New(ctx context.Context, o Options) (*Silences, error) {
 	if s.retention <= 0 {
 		s.retention = DefaultRetention
 	}
-	windows, err := compileWindows(o.Windows)
+	api, err := s.loadAPIWindows(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading maintenance windows: %w", err)
+	}
+	windows, err := s.allWindows(o.Windows, api)
 	if err != nil {
 		return nil, err
 	}
+	s.cfgWindows, s.apiWindows = slices.Clone(o.Windows), api
 	byID := map[string]*entry{}
 	if s.store != nil {
 		loaded, err := s.store.LoadSilences(ctx)

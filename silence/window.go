@@ -2,6 +2,7 @@ package silence
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,8 +15,8 @@ import (
 
 // Window is a recurring maintenance window: from each activation of
 // Schedule, read in TimeZone, it mutes the alerts its matchers select for
-// Duration. Windows come from the configuration (or the API) and are not
-// stored with the silences.
+// Duration. Windows come from the configuration file, or from the API
+// (stored, see WindowStore, and kept across restarts).
 //
 // Schedule is a cron expression as github.com/robfig/cron/v3 reads it: five
 // fields (minute hour day-of-month month day-of-week), or six with seconds
@@ -47,6 +48,9 @@ type Window struct {
 	Duration model.Duration   `yaml:"duration"`
 	TimeZone string           `yaml:"time_zone"`
 	Matchers matcher.Matchers `yaml:"matchers"`
+	// CreatedBy and Comment say who made the window and why.
+	CreatedBy string `yaml:"created_by,omitempty"`
+	Comment   string `yaml:"comment,omitempty"`
 }
 
 // Validate reports every problem of the window at once, as a
@@ -273,18 +277,19 @@ func compileWindows(ws []Window) ([]*compiledWindow, error) {
 // Nothing changes unless every window is valid; the error, a
 // *ValidationError, lists every problem.
 func (s *Silences) SetWindows(ws []Window) error {
-	compiled, err := compileWindows(ws)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	compiled, err := s.allWindows(ws, s.apiWindows)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.cfgWindows = slices.Clone(ws)
 	s.commit(nil, nil, compiled)
 	return nil
 }
 
-// Windows returns copies of the maintenance windows, in configuration
-// order.
+// Windows returns copies of the maintenance windows in effect: the
+// configuration's in file order, then the API's.
 func (s *Silences) Windows() []Window {
 	snap := s.cur.Load()
 	out := make([]Window, len(snap.windows))

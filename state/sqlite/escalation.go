@@ -26,6 +26,12 @@ func ackMigrations() []string {
 			id   TEXT NOT NULL PRIMARY KEY,
 			data TEXT NOT NULL
 		) STRICT`,
+		// 14: maintenance windows created through the API; data is a
+		// windowRecord.
+		`CREATE TABLE maintenance_windows (
+			name TEXT NOT NULL PRIMARY KEY,
+			data TEXT NOT NULL
+		) STRICT`,
 	}
 }
 
