@@ -68,7 +68,7 @@ func (d *Dispatcher) ackNews(now time.Time) {
 			}
 		}
 		acks, _ := d.acksOf(firing, now)
-		if !equalUint64(ackedFingerprints(firing, acks), g.acked) {
+		if !slices.Equal(ackedFingerprints(firing, acks), g.acked) {
 			g.nextFlush = now
 		}
 	}
@@ -94,18 +94,6 @@ func (d *Dispatcher) escalationDue(g *aggGroup) time.Time {
 		return time.Time{}
 	}
 	return p.Due(g.esc)
-}
-
-func equalUint64(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func sortedUint64(v []uint64) []uint64 {

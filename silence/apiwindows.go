@@ -90,7 +90,12 @@ func (s *Silences) AddWindow(ctx context.Context, w Window) error {
 			return fmt.Errorf("saving maintenance window: %w", err)
 		}
 	}
-	api := append(slices.Clone(s.apiWindows), w)
+	return s.setAPIWindows(append(slices.Clone(s.apiWindows), w))
+}
+
+// setAPIWindows puts api in effect with the configuration's windows.
+// Callers hold s.mu.
+func (s *Silences) setAPIWindows(api []Window) error {
 	compiled, err := s.allWindows(s.cfgWindows, api)
 	if err != nil {
 		return err
@@ -117,14 +122,7 @@ func (s *Silences) DeleteWindow(ctx context.Context, name string) error {
 			return fmt.Errorf("deleting maintenance window: %w", err)
 		}
 	}
-	api := slices.Delete(slices.Clone(s.apiWindows), i, i+1)
-	compiled, err := s.allWindows(s.cfgWindows, api)
-	if err != nil {
-		return err
-	}
-	s.apiWindows = api
-	s.commit(nil, nil, compiled)
-	return nil
+	return s.setAPIWindows(slices.Delete(slices.Clone(s.apiWindows), i, i+1))
 }
 
 // ListWindows returns every maintenance window, the configuration's first

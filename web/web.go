@@ -4,12 +4,12 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/alerter/alerter/evaluator"
+	"github.com/alerter/alerter/web/internal/envelope"
 )
 
 // RuleSource is what the API reads rules and alerts from; the evaluator's
@@ -105,26 +105,9 @@ func (a *API) reload(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-type envelope struct {
-	Status    string `json:"status"`
-	Data      any    `json:"data,omitempty"`
-	ErrorType string `json:"errorType,omitempty"`
-	Error     string `json:"error,omitempty"`
-}
+func writeData(w http.ResponseWriter, data any) { envelope.Data(w, http.StatusOK, data) }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeData(w http.ResponseWriter, data any) {
-	writeJSON(w, http.StatusOK, envelope{Status: "success", Data: data})
-}
-
-func writeError(w http.ResponseWriter, code int, typ, msg string) {
-	writeJSON(w, code, envelope{Status: "error", ErrorType: typ, Error: msg})
-}
+func writeError(w http.ResponseWriter, code int, typ, msg string) { envelope.Error(w, code, typ, msg) }
 
 func (a *API) runtimeInfo(w http.ResponseWriter, _ *http.Request) {
 	info := map[string]any{"startTime": a.opts.StartTime}

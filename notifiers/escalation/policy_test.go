@@ -1,6 +1,7 @@
 package escalation
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func TestStepTimelines(t *testing.T) {
 				var levels []int
 				var repeat bool
 				s, levels, repeat = p.Step(s, since, at(st.now))
-				if !equalInts(levels, st.wantLevels) || repeat != st.wantRepeat {
+				if !slices.Equal(levels, st.wantLevels) || repeat != st.wantRepeat {
 					t.Fatalf("step %d (t+%v): levels %v repeat %v, want %v %v", i, st.now, levels, repeat, st.wantLevels, st.wantRepeat)
 				}
 				if s.Reached != st.wantReached {
@@ -122,7 +123,7 @@ func TestNoRepeatWithoutRepeatEvery(t *testing.T) {
 	p := oncall()
 	p.RepeatEvery = 0
 	s, lv, _ := p.Step(State{}, t0, at(time.Hour))
-	if !equalInts(lv, []int{0, 1, 2}) || !p.Due(s).IsZero() {
+	if !slices.Equal(lv, []int{0, 1, 2}) || !p.Due(s).IsZero() {
 		t.Fatalf("levels %v due %v", lv, p.Due(s))
 	}
 	if _, lv, _ := p.Step(s, t0, at(10*time.Hour)); len(lv) != 0 {
@@ -135,7 +136,7 @@ func TestPolicyShrunkByReload(t *testing.T) {
 	s := State{Reached: 3, Start: t0, LastAt: t0}
 	p.Levels = p.Levels[:1]
 	s, lv, rep := p.Step(s, t0, at(31*time.Minute))
-	if s.Reached != 1 || !rep || !equalInts(lv, []int{0}) {
+	if s.Reached != 1 || !rep || !slices.Equal(lv, []int{0}) {
 		t.Fatalf("state %+v levels %v repeat %v", s, lv, rep)
 	}
 }
@@ -176,16 +177,4 @@ func TestValidate(t *testing.T) {
 	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

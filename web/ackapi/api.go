@@ -15,7 +15,6 @@ package ackapi
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/alerter/alerter/ack"
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/web/internal/envelope"
 )
 
 // DefaultMaxBody bounds request bodies.
@@ -136,21 +136,8 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	writeData(w, http.StatusOK, toGettable(k, a.o.Alerts(), now))
 }
 
-type envelope struct {
-	Status    string `json:"status"`
-	Data      any    `json:"data,omitempty"`
-	ErrorType string `json:"errorType,omitempty"`
-	Error     string `json:"error,omitempty"`
-}
-
-func writeData(w http.ResponseWriter, status int, data any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(envelope{Status: "success", Data: data})
-}
+func writeData(w http.ResponseWriter, status int, data any) { envelope.Data(w, status, data) }
 
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(envelope{Status: "error", ErrorType: typ, Error: msg})
+	envelope.Error(w, status, typ, msg)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alerter/alerter/ack"
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/web/internal/envelope"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -66,11 +67,11 @@ func (f *fixture) current() []*alert.Alert {
 	return append([]*alert.Alert(nil), f.alerts...)
 }
 
-func (f *fixture) do(method, path, body string) (int, envelope, map[string]any) {
+func (f *fixture) do(method, path, body string) (int, envelope.Body, map[string]any) {
 	f.t.Helper()
 	rec := httptest.NewRecorder()
 	f.api.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
-	var env envelope
+	var env envelope.Body
 	raw := map[string]any{}
 	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
 		f.t.Fatalf("%s %s: body %q is not JSON: %v", method, path, rec.Body.String(), err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/alerter/alerter/matcher"
 	"github.com/alerter/alerter/silence"
+	"github.com/alerter/alerter/web/internal/envelope"
 )
 
 // DefaultMaxBody bounds request bodies.
@@ -113,7 +114,7 @@ func (a *API) list(w http.ResponseWriter, _ *http.Request) {
 		}
 		out = append(out, g)
 	}
-	writeJSON(w, http.StatusOK, envelope{Status: "success", Data: out})
+	envelope.Data(w, http.StatusOK, out)
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +145,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "storing the maintenance window failed")
 	default:
 		a.log.Info("maintenance window created", "window", win.Name, "by", win.CreatedBy)
-		writeJSON(w, http.StatusOK, envelope{Status: "success", Data: map[string]string{"name": win.Name}})
+		envelope.Data(w, http.StatusOK, map[string]string{"name": win.Name})
 	}
 }
 
@@ -159,7 +160,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 		a.log.Error("deleting maintenance window", "err", err)
 		writeError(w, http.StatusInternalServerError, "deleting the maintenance window failed")
 	default:
-		writeJSON(w, http.StatusOK, envelope{Status: "success"})
+		envelope.Data(w, http.StatusOK, nil)
 	}
 }
 
@@ -204,19 +205,6 @@ func decodeWindow(b []byte) (silence.Window, error) {
 	return w, nil
 }
 
-type envelope struct {
-	Status    string `json:"status"`
-	Data      any    `json:"data,omitempty"`
-	ErrorType string `json:"errorType,omitempty"`
-	Error     string `json:"error,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func writeError(w http.ResponseWriter, status int, msg string) {
 	typ := "bad_data"
 	switch {
@@ -225,5 +213,5 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	case status >= 500:
 		typ = "internal"
 	}
-	writeJSON(w, status, envelope{Status: "error", ErrorType: typ, Error: msg})
+	envelope.Error(w, status, typ, msg)
 }
