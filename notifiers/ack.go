@@ -89,10 +89,7 @@ func (d *Dispatcher) escalationDue(g *aggGroup) time.Time {
 	if p == nil || !g.flushed {
 		return time.Time{}
 	}
-	if g.esc.Start.IsZero() {
-		// Not started (or paused): the next flush tick decides.
-		return time.Time{}
-	}
+	// Zero when not started or paused: the next flush tick decides.
 	return p.Due(g.esc)
 }
 

@@ -217,7 +217,7 @@ func (d *Dispatcher) load(ctx context.Context, now time.Time) error {
 	}
 	d.escalations = make(map[string]escalation.State, len(escs))
 	for _, e := range escs {
-		d.escalations[e.GroupKey] = escalation.State{Reached: e.Reached, Start: e.Start, LastAt: e.LastAt}
+		d.escalations[e.GroupKey] = escalation.State{Reached: e.Reached, Start: e.Start, LastAt: e.LastAt, PausedAt: e.PausedAt}
 	}
 	alerts, err := d.o.Events.LoadAlerts(ctx)
 	if err != nil {

@@ -220,12 +220,13 @@ func TestAcknowledgementExpiryResumes(t *testing.T) {
 		}
 		time.Sleep(59 * time.Minute)
 		h.expect("secondary")
-		// Expired at t+1h1m, which is also a group tick (the ack's flush
-		// at t+1m moved them to t+1m+5m*k): the overdue levels follow at
-		// once, none skipped.
-		time.Sleep(5 * time.Minute)
-		h.expect("secondary", `t+1h1m0s {alertname="Down"}: a/critical [oncall 2/3]`)
-		h.expect("lead", `t+1h1m0s {alertname="Down"}: a/critical [oncall 3/3]`)
+		// Expired at t+1h1m, a group tick (the ack's flush at t+1m moved
+		// them to t+1m+5m*k): the clock, stopped at t+1m one minute after
+		// the alert fired, resumes where it stopped; no level is skipped
+		// for the hour spent acknowledged, nor paged at once.
+		time.Sleep(30 * time.Minute)
+		h.expect("secondary", `t+1h15m0s {alertname="Down"}: a/critical [oncall 2/3]`)
+		h.expect("lead", `t+1h30m0s {alertname="Down"}: a/critical [oncall 3/3]`)
 	})
 }
 
@@ -315,5 +316,34 @@ func TestRestartForgetsGroupsThatNoLongerExist(t *testing.T) {
 		}
 		time.Sleep(time.Minute)
 		h.expect("pager", `t+30s {instance="a"}: a/critical [oncall 1/3]`)
+	})
+}
+
+// muteUntil mutes every alert until a time.
+type muteUntil struct{ until time.Time }
+
+func (m *muteUntil) Mutes(_ model.LabelSet, now time.Time) bool { return now.Before(m.until) }
+
+// TestSilencedGroupDoesNotEscalate: while a silence mutes the group's
+// alerts its escalation clock stands still, and it resumes where it was.
+func TestSilencedGroupDoesNotEscalate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var h *harness
+		f := newAcks(t, t.TempDir(), &h)
+		ev := newFakeEvents()
+		mute := &muteUntil{}
+		h = start(t, ev, t.TempDir(), escalationRoute, func(o *DispatcherOptions) {
+			withEscalation(f)(o)
+			o.Muter = mute
+		})
+		defer h.stop()
+		ev.fire(mkAlert("Down", "instance", "a", "severity", "critical"))
+		time.Sleep(10 * time.Minute)
+		mute.until = time.Now().Add(2 * time.Hour) // silenced at t+10m for 2h
+		time.Sleep(2*time.Hour + 30*time.Minute)
+		// Paused at the t+10m30s tick with 10m30s on the clock; resumed at
+		// the t+2h10m30s tick: level 2 (15m) follows 4m30s later.
+		h.expect("pager", `t+30s {alertname="Down"}: a/critical [oncall 1/3]`)
+		h.expect("secondary", `t+2h15m0s {alertname="Down"}: a/critical [oncall 2/3]`)
 	})
 }

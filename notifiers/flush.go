@@ -202,7 +202,8 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 		prev := g.esc
 		g.esc, levels, repeat = p.Step(g.esc, unackedSince, now)
 		if g.esc != prev {
-			f.Escalations = append(f.Escalations, state.EscalationState{GroupKey: g.key, Reached: g.esc.Reached, Start: g.esc.Start, LastAt: g.esc.LastAt})
+			f.Escalations = append(f.Escalations, state.EscalationState{GroupKey: g.key, Reached: g.esc.Reached,
+				Start: g.esc.Start, LastAt: g.esc.LastAt, PausedAt: g.esc.PausedAt})
 		}
 		for _, lv := range levels {
 			for _, r := range p.Levels[lv].Receivers {

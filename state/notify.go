@@ -31,6 +31,8 @@ type EscalationState struct {
 	Start time.Time
 	// LastAt is when the last level was last notified.
 	LastAt time.Time
+	// PausedAt is when escalation paused (zero: running).
+	PausedAt time.Time
 }
 
 // Notification is one message queued for one integration: the outbox of

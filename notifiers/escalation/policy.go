@@ -95,18 +95,20 @@ func (p *Policy) Receivers(reached int) []string {
 type State struct {
 	// Reached is how many levels have been notified (0: none).
 	Reached int
-	// Start is when the current unacknowledged episode began; zero while
-	// every alert of the group is acknowledged.
+	// Start is when the escalation clock started (zero: never started).
 	Start time.Time
 	// LastAt is when the last level was last notified (for repeats).
 	LastAt time.Time
+	// PausedAt is when every alert of the group became acknowledged (or
+	// muted, or resolved); zero while escalation runs.
+	PausedAt time.Time
 }
 
 // Due is when the group's escalation next needs a Step; zero when nothing
 // is scheduled (no unacknowledged episode, or the last level reached and
 // not repeating).
 func (p *Policy) Due(s State) time.Time {
-	if s.Start.IsZero() {
+	if s.Start.IsZero() || !s.PausedAt.IsZero() {
 		return time.Time{}
 	}
 	if s.Reached < len(p.Levels) {
@@ -121,9 +123,12 @@ func (p *Policy) Due(s State) time.Time {
 // Step advances a group's escalation to now. unackedSince is the earliest
 // time one of the group's firing, unmuted, unacknowledged alerts fired or
 // rose in severity, or zero when there is none (every alert is
-// acknowledged, muted or resolved): escalation then pauses, keeping the
-// levels reached, and resumes from there with a new start when an
-// unacknowledged alert appears again.
+// acknowledged, muted or resolved): escalation then pauses, its clock
+// stopped at the level reached. When an unacknowledged alert appears
+// again, the clock resumes where it stopped (an acknowledgement that
+// expired, a silence that ended), or from when that alert fired or rose,
+// if later (a new alert in the group): no level is skipped for the time
+// spent paused, and a new alert waits its own delays.
 //
 // It returns the new state and the levels (0-based) to notify now, every
 // level that fell due and was not yet notified, so none is skipped after a
@@ -133,16 +138,21 @@ func (p *Policy) Step(s State, unackedSince, now time.Time) (next State, levels 
 		s.Reached = len(p.Levels) // the policy lost levels in a reload
 	}
 	if unackedSince.IsZero() {
-		s.Start = time.Time{}
+		if !s.Start.IsZero() && s.PausedAt.IsZero() {
+			s.PausedAt = now
+		}
 		return s, nil, false
 	}
-	if s.Start.IsZero() {
+	switch {
+	case s.Start.IsZero():
 		s.Start = unackedSince
-		if s.Reached == len(p.Levels) && unackedSince.After(s.LastAt) {
-			// A new alert in a group already escalated to the top: its
-			// repeat counts from when it fired, not from the old one.
-			s.LastAt = unackedSince
+	case !s.PausedAt.IsZero():
+		paused := now.Sub(s.PausedAt)
+		s.Start = later(s.Start.Add(paused), unackedSince)
+		if !s.LastAt.IsZero() {
+			s.LastAt = later(s.LastAt.Add(paused), unackedSince)
 		}
+		s.PausedAt = time.Time{}
 	}
 	for s.Reached < len(p.Levels) && !now.Before(s.Start.Add(time.Duration(p.Levels[s.Reached].After))) {
 		levels = append(levels, s.Reached)
@@ -159,4 +169,11 @@ func (p *Policy) Step(s State, unackedSince, now time.Time) (next State, levels 
 		return s, []int{len(p.Levels) - 1}, true
 	}
 	return s, levels, false
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -62,6 +62,15 @@ func TestStepTimelines(t *testing.T) {
 			{now: 55 * time.Minute, unacked: true, unackedFrom: 40 * time.Minute, wantLevels: []int{1}, wantDue: 70 * time.Minute, wantReached: 2},
 		},
 	}, {
+		name: "an acknowledgement that expires: the clock resumes where it stopped",
+		steps: []step{
+			{now: 0, unacked: true, wantLevels: []int{0}, wantDue: 15 * time.Minute, wantReached: 1},
+			{now: 5 * time.Minute, unacked: false, wantDue: -1, wantReached: 1, restartAfter: true},
+			// Paused for an hour: level 2 is 10 minutes away, as it was.
+			{now: 65 * time.Minute, unacked: true, wantDue: 75 * time.Minute, wantReached: 1},
+			{now: 75 * time.Minute, unacked: true, wantLevels: []int{1}, wantDue: 90 * time.Minute, wantReached: 2},
+		},
+	}, {
 		name: "restart in the middle: overdue levels are all notified, none skipped",
 		steps: []step{
 			{now: 0, unacked: true, wantLevels: []int{0}, wantDue: 15 * time.Minute, wantReached: 1, restartAfter: true},
@@ -112,7 +121,7 @@ func TestStepTimelines(t *testing.T) {
 					t.Fatalf("step %d: due t+%v, want t+%v", i, due.Sub(t0), st.wantDue)
 				}
 				if st.restartAfter {
-					s = State{Reached: s.Reached, Start: s.Start.UTC(), LastAt: s.LastAt.UTC()}
+					s = State{Reached: s.Reached, Start: s.Start.UTC(), LastAt: s.LastAt.UTC(), PausedAt: s.PausedAt.UTC()}
 				}
 			}
 		})

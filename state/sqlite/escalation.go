@@ -19,7 +19,8 @@ func ackMigrations() []string {
 			group_key TEXT    NOT NULL PRIMARY KEY,
 			reached   INTEGER NOT NULL,
 			start     INTEGER NOT NULL,
-			last_at   INTEGER NOT NULL
+			last_at   INTEGER NOT NULL,
+			paused_at INTEGER NOT NULL
 		) STRICT`,
 		// 13: one row per acknowledgement; data is an ackRecord.
 		`CREATE TABLE acks (
@@ -37,7 +38,7 @@ func ackMigrations() []string {
 
 // LoadEscalations returns every group's escalation state.
 func (s *Store) LoadEscalations(ctx context.Context) ([]state.EscalationState, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT group_key, reached, start, last_at FROM escalations`)
+	rows, err := s.db.QueryContext(ctx, `SELECT group_key, reached, start, last_at, paused_at FROM escalations`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite state: reading escalations: %w", err)
 	}
@@ -45,13 +46,13 @@ func (s *Store) LoadEscalations(ctx context.Context) ([]state.EscalationState, e
 	var out []state.EscalationState
 	for rows.Next() {
 		var (
-			e             state.EscalationState
-			start, lastAt int64
+			e                       state.EscalationState
+			start, lastAt, pausedAt int64
 		)
-		if err := rows.Scan(&e.GroupKey, &e.Reached, &start, &lastAt); err != nil {
+		if err := rows.Scan(&e.GroupKey, &e.Reached, &start, &lastAt, &pausedAt); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading escalations: %w", err)
 		}
-		e.Start, e.LastAt = decodeTime(start), decodeTime(lastAt)
+		e.Start, e.LastAt, e.PausedAt = decodeTime(start), decodeTime(lastAt), decodeTime(pausedAt)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -67,9 +68,14 @@ func applyEscalations(ctx context.Context, tx *sql.Tx, f *state.Flush) error {
 		if err != nil {
 			return fmt.Errorf("sqlite state: escalation: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO escalations (group_key, reached, start, last_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (group_key) DO UPDATE SET reached = excluded.reached, start = excluded.start, last_at = excluded.last_at`,
-			e.GroupKey, e.Reached, start, last); err != nil {
+		paused, err := encodeTime(e.PausedAt)
+		if err != nil {
+			return fmt.Errorf("sqlite state: escalation: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO escalations (group_key, reached, start, last_at, paused_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (group_key) DO UPDATE SET reached = excluded.reached, start = excluded.start,
+			last_at = excluded.last_at, paused_at = excluded.paused_at`,
+			e.GroupKey, e.Reached, start, last, paused); err != nil {
 			return fmt.Errorf("sqlite state: escalation: %w", err)
 		}
 	}
