@@ -4,7 +4,6 @@ package datasource
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,10 +11,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/evaluator"
+	"github.com/alerter/alerter/internal/intern"
 )
 
 // Options configure a Client.
@@ -37,7 +40,21 @@ type Client struct {
 	http    *http.Client
 	timeout time.Duration
 	ua      string
+
+	// decoders are reused across queries for their buffers.
+	decoders sync.Pool
+	// strs interns label names and values for every group's queries.
+	mu   sync.Mutex
+	strs *intern.Table
 }
+
+// internLimit bounds the intern table: it holds at most twice this many
+// strings (about 80 bytes each beyond the strings themselves), enough for
+// every label value of a million series.
+const internLimit = 1 << 20
+
+// maxBody bounds the answer that is read.
+const maxBody = 1 << 30
 
 // New builds a Client.
 func New(opts Options) (*Client, error) {
@@ -59,7 +76,7 @@ func New(opts Options) (*Client, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "alerter"
 	}
-	return &Client{base: u, http: hc, timeout: opts.Timeout, ua: opts.UserAgent}, nil
+	return &Client{base: u, http: hc, timeout: opts.Timeout, ua: opts.UserAgent, strs: intern.New(internLimit)}, nil
 }
 
 // Error is a query failure. Unavailable says whether the datasource itself
@@ -87,23 +104,13 @@ func (e *Error) Unavailable() bool { return e.unavail }
 // Unwrap returns the underlying transport error, if any.
 func (e *Error) Unwrap() error { return e.err }
 
-type apiResponse struct {
-	Status    string          `json:"status"`
-	Data      json.RawMessage `json:"data"`
-	ErrorType string          `json:"errorType"`
-	Error     string          `json:"error"`
-	Warnings  []string        `json:"warnings"`
-}
-
-type queryData struct {
-	ResultType string          `json:"resultType"`
-	Result     json.RawMessage `json:"result"`
-}
-
-// Query runs an instant query at ts. A scalar result becomes one sample
-// with no labels, as in Prometheus's rule evaluation; any other result
-// type is an error.
-func (c *Client) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+// Query runs an instant query at ts and puts the result in into. A scalar
+// result becomes one sample with no labels, as in Prometheus's rule
+// evaluation; any other result type is an error. The body is decoded as it
+// arrives, with label names and values taken from the client's intern
+// table.
+func (c *Client) Query(ctx context.Context, query string, ts time.Time, into *evaluator.Vector) error {
+	into.Reset()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout+5*time.Second)
 	defer cancel()
 	form := url.Values{}
@@ -113,72 +120,28 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (model.V
 	u := c.base.JoinPath("api/v1/query")
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, &Error{Type: "request", Msg: err.Error(), err: err}
+		return &Error{Type: "request", Msg: err.Error(), err: err}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", c.ua)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &Error{Type: "network", Msg: redact(err), unavail: true, err: err}
+		return &Error{Type: "network", Msg: redact(err), unavail: true, err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<30))
-	if err != nil {
-		return nil, &Error{Type: "network", Msg: redact(err), Status: resp.StatusCode, unavail: true, err: err}
-	}
-	return decodeResponse(resp.StatusCode, body)
+	return c.decode(resp.StatusCode, io.LimitReader(resp.Body, maxBody), into)
 }
 
-// decodeResponse turns an API answer into a vector or an *Error.
-func decodeResponse(status int, body []byte) (model.Vector, error) {
-	var ar apiResponse
-	if err := json.Unmarshal(body, &ar); err != nil {
-		snippet := string(body)
-		if len(snippet) > 200 {
-			snippet = snippet[:200] + "…"
-		}
-		return nil, &Error{Type: "http", Msg: "unexpected response: " + snippet, Status: status, unavail: true}
+// decode reads one answer with a pooled decoder.
+func (c *Client) decode(status int, body io.Reader, into *evaluator.Vector) error {
+	d, _ := c.decoders.Get().(*decoder)
+	if d == nil {
+		d = &decoder{mu: &c.mu, strs: c.strs}
 	}
-	if ar.Status != "success" {
-		e := &Error{Type: ar.ErrorType, Msg: ar.Error, Status: status}
-		switch {
-		case status >= 500, status == 0 && ar.Status == "",
-			ar.ErrorType == "timeout", ar.ErrorType == "canceled", ar.ErrorType == "unavailable", ar.ErrorType == "internal":
-			e.unavail = true
-		}
-		if e.Type == "" {
-			e.Type = "http"
-			if e.Msg == "" {
-				e.Msg = "unexpected response status " + strconv.Quote(ar.Status)
-			}
-		}
-		return nil, e
-	}
-	var qd queryData
-	if err := json.Unmarshal(ar.Data, &qd); err != nil {
-		return nil, &Error{Type: "decode", Msg: err.Error(), unavail: true}
-	}
-	switch qd.ResultType {
-	case "vector":
-		var v model.Vector
-		if err := json.Unmarshal(qd.Result, &v); err != nil {
-			return nil, &Error{Type: "decode", Msg: err.Error(), unavail: true}
-		}
-		for _, s := range v {
-			if s == nil || s.Metric == nil {
-				return nil, &Error{Type: "decode", Msg: "vector sample without metric", unavail: true}
-			}
-		}
-		return v, nil
-	case "scalar":
-		var s model.Scalar
-		if err := json.Unmarshal(qd.Result, &s); err != nil {
-			return nil, &Error{Type: "decode", Msg: err.Error(), unavail: true}
-		}
-		return model.Vector{{Metric: model.Metric{}, Value: s.Value, Timestamp: s.Timestamp}}, nil
-	default:
-		return nil, &Error{Type: "bad_data", Msg: fmt.Sprintf("rule result is a %q, not a vector or scalar", qd.ResultType)}
-	}
+	err := d.decode(status, body, into)
+	d.release()
+	c.decoders.Put(d)
+	return err
 }
 
 // redact drops the URL from transport errors, since a datasource URL may

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/state"
@@ -34,6 +32,10 @@ type groupRuntime struct {
 
 	// pending holds a batch whose commit failed, to be merged into the next.
 	pending *state.Batch
+
+	// results keeps, per query, the Vector its answers are decoded into,
+	// reused every evaluation (a group never runs twice at once).
+	results map[string]*Vector
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -94,13 +96,13 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 // queryResult is one query's answer, shared by the rules of a group that
 // ask the same question in the same evaluation.
 type queryResult struct {
-	vec model.Vector
+	vec *Vector
 	err error
 }
 
 // query runs the rule's query, or reuses the answer of an earlier rule of
 // this evaluation whose query has the same canonical form.
-func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time, shared map[string]queryResult) (model.Vector, error) {
+func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time, shared map[string]queryResult) (*Vector, error) {
 	met := g.m.metrics
 	key := rt.rule.QueryKey
 	if key == "" {
@@ -110,9 +112,17 @@ func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time,
 		met.queriesSaved.Inc()
 		return r.vec, r.err
 	}
+	if g.results == nil {
+		g.results = map[string]*Vector{}
+	}
+	vec := g.results[key]
+	if vec == nil {
+		vec = &Vector{}
+		g.results[key] = vec
+	}
 	start := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, g.m.queryTimeout)
-	vec, err := g.m.querier.Query(qctx, rt.rule.Query, ts.Add(-g.queryOffset))
+	err := g.m.querier.Query(qctx, rt.rule.Query, ts.Add(-g.queryOffset), vec)
 	cancel()
 	met.queries.Inc()
 	met.queryDuration.Observe(time.Since(start).Seconds())

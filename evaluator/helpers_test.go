@@ -25,7 +25,8 @@ type fakeQuerier struct {
 	lastTS  time.Time
 }
 
-func (q *fakeQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+func (q *fakeQuerier) Query(ctx context.Context, query string, ts time.Time, into *Vector) error {
+	into.Reset()
 	q.mu.Lock()
 	q.calls++
 	q.lastTS = ts
@@ -35,15 +36,18 @@ func (q *fakeQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 		select {
 		case <-block:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err != nil {
-		return nil, q.err
+		return q.err
 	}
-	return q.results[query], nil
+	for _, s := range q.results[query] {
+		into.AppendMetric(s.Metric, float64(s.Value))
+	}
+	return nil
 }
 
 func (q *fakeQuerier) set(query string, v model.Vector) {
@@ -103,6 +107,15 @@ func mustParse(t testing.TB, text string) *rules.Set {
 }
 
 func vec(samples ...*model.Sample) model.Vector { return model.Vector(samples) }
+
+// toVector converts a model.Vector into the evaluator's own.
+func toVector(mv model.Vector) *Vector {
+	v := &Vector{}
+	for _, s := range mv {
+		v.AppendMetric(s.Metric, float64(s.Value))
+	}
+	return v
+}
 
 func smp(v float64, kv ...string) *model.Sample {
 	m := model.Metric{}

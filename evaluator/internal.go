@@ -52,13 +52,12 @@ func (m *Manager) buildInternal() *groupRuntime {
 // evalInternal evaluates the datasource-down rule at ts.
 func (m *Manager) evalInternal(ctx context.Context, g *groupRuntime, ts time.Time, batch *state.Batch) {
 	rt := g.rules[0]
-	var vec model.Vector
+	var vec Vector
 	since := m.health.failing()
 	if !since.IsZero() && ts.Sub(since) >= m.opts.DatasourceDownAfter {
-		metric := model.Metric{"datasource": model.LabelValue(m.opts.DatasourceName)}
-		vec = model.Vector{{Metric: metric, Value: model.SampleValue(ts.Sub(since).Seconds())}}
+		vec.Append([]Label{{Name: "datasource", Value: m.opts.DatasourceName}}, ts.Sub(since).Seconds())
 	}
-	res, err := rt.evaluate(ctx, vec, ts, nil)
+	res, err := rt.evaluate(ctx, &vec, ts, nil)
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
 	batch.Events = append(batch.Events, res.Events...)

@@ -3,6 +3,7 @@ package evaluator
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -77,8 +78,14 @@ type StepResult struct {
 // the steady state allocates nothing; on error states is left untouched,
 // except for LimitError, where, as in Prometheus, every alert is dropped.
 func Step(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Time, p MachineParams) (StepResult, error) {
+	return stepWith(states, in, ts, p, nil)
+}
+
+// stepWith is Step with a set for duplicate detection that the caller reuses
+// from one step to the next (nil: a new one when needed).
+func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Time, p MachineParams, seen map[model.Fingerprint]struct{}) (StepResult, error) {
 	var res StepResult
-	if hasDuplicates(in) {
+	if hasDuplicates(in, seen) {
 		return res, ErrDuplicateLabelSet
 	}
 	retention := p.ResolvedRetention
@@ -107,6 +114,11 @@ func Step(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Time, 
 					a.SeverityRaisedAt = ts
 					res.Events = append(res.Events, newEvent(alert.EventSeverityRaised, a, ts, prevSev))
 				}
+			} else {
+				// Equal: hold the series' set, which the evaluator shares
+				// between evaluations, so that an alert restored or kept
+				// across a reload stops holding its own copy.
+				a.Labels = s.Labels
 			}
 			if changed {
 				res.Changed = append(res.Changed, a)
@@ -203,14 +215,18 @@ func newEvent(k alert.EventKind, a *alert.Alert, ts time.Time, prevSeverity stri
 	return &alert.Event{Kind: k, At: ts, Alert: *a.Clone(), PrevSeverity: prevSeverity}
 }
 
-func hasDuplicates(in []Series) bool {
+func hasDuplicates(in []Series, seen map[model.Fingerprint]struct{}) bool {
 	switch len(in) {
 	case 0, 1:
 		return false
 	case 2:
 		return in[0].ID == in[1].ID
 	}
-	seen := make(map[model.Fingerprint]struct{}, len(in))
+	if seen == nil {
+		seen = make(map[model.Fingerprint]struct{}, len(in))
+	} else {
+		clear(seen)
+	}
 	for i := range in {
 		if _, ok := seen[in[i].ID]; ok {
 			return true
@@ -223,6 +239,9 @@ func hasDuplicates(in []Series) bool {
 func sameLabels(a, b model.LabelSet) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if len(a) == 0 || reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() {
+		return true // the same map: the steady state
 	}
 	for k, v := range a {
 		if w, ok := b[k]; !ok || w != v {

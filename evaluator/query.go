@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/prometheus/common/model"
 )
 
 // Querier runs an instant query. It is satisfied by the Prometheus HTTP
 // client in package datasource, and by fakes in tests.
 type Querier interface {
-	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
+	// Query runs query at ts and puts its result in into, which it resets
+	// first. Handing the same Vector back every evaluation lets the
+	// steady state decode without allocating per series.
+	Query(ctx context.Context, query string, ts time.Time, into *Vector) error
 }
 
 // Unavailable marks a query error as the datasource's fault (unreachable,

@@ -2,8 +2,10 @@ package evaluator
 
 import (
 	"context"
+	"hash/maphash"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,33 +33,55 @@ type ruleRuntime struct {
 	params MachineParams
 	opts   *evalOptions
 
-	mu         sync.RWMutex
-	states     map[model.Fingerprint]*alert.Alert
-	health     Health
-	lastError  string
-	lastEval   time.Time
-	evalDur    time.Duration
-	rank       map[string]int
-	machine    vm.VM
-	env        rules.Env
-	seriesBuf  []Series
-	tmplLabels map[string]string
+	mu        sync.RWMutex
+	states    map[model.Fingerprint]*alert.Alert
+	health    Health
+	lastError string
+	lastEval  time.Time
+	evalDur   time.Duration
+	rank      map[string]int
 
-	// cache maps a series (by its fast fingerprint) to the alert labels and
+	// Scratch reused from one evaluation to the next.
+	exprVM    vm.VM
+	env       rules.Env // for conditions without a fast path
+	cur       seriesView
+	seriesBuf []Series
+	seen      map[model.Fingerprint]struct{} // duplicate detection in Step
+
+	// cache maps a series (by a hash of its labels) to the alert labels and
 	// identity computed for it, so the steady state rebuilds neither. Only
 	// used when every label template is static (none depends on $value).
-	cache      map[model.Fingerprint]*cachedSeries
+	cache      map[uint64]*cachedSeries
+	seed       maphash.Seed
 	cacheable  bool
 	generation uint64
+	// bySeverity holds, for rules with severities, an alert's labels with
+	// each severity label (by rank), built when first needed.
+	bySeverity map[model.Fingerprint][]model.LabelSet
+
+	// staticAnnotations, when every annotation is static, is built once
+	// and shared by the rule's alerts (nobody modifies an alert's
+	// annotations in place).
+	staticAnnotations model.LabelSet
 }
 
 // cachedSeries is what a series' labels turned into last time.
 type cachedSeries struct {
-	metric model.Metric
+	series Labels         // a copy: the query result's memory is reused
 	labels model.LabelSet // without the computed severity; shared, never mutated
 	id     model.Fingerprint
 	gen    uint64
 }
+
+// seriesView is the series being evaluated, as conditions read it.
+type seriesView struct {
+	labels   Labels
+	value    float64
+	envReady bool // env holds this series (for the VM)
+}
+
+// Label implements rules.LabelSource.
+func (s *seriesView) Label(name string) string { return s.labels.Get(name) }
 
 // evalOptions are the settings shared by every rule.
 type evalOptions struct {
@@ -74,13 +98,25 @@ func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
 		opts:      o,
 		states:    map[model.Fingerprint]*alert.Alert{},
 		health:    HealthUnknown,
-		cache:     map[model.Fingerprint]*cachedSeries{},
+		cache:     map[uint64]*cachedSeries{},
+		seed:      maphash.MakeSeed(),
 		cacheable: true,
 	}
 	for _, t := range r.LabelTemplates {
 		if t != nil && !t.Static() {
 			rt.cacheable = false
 		}
+	}
+	if len(r.Annotations) > 0 {
+		static := model.LabelSet{}
+		for k, v := range r.Annotations {
+			if t := r.AnnotationTemplates[k]; t != nil && !t.Static() {
+				static = nil
+				break
+			}
+			static[model.LabelName(k)] = model.LabelValue(v)
+		}
+		rt.staticAnnotations = static
 	}
 	rt.params = MachineParams{
 		RuleID:            r.ID,
@@ -116,14 +152,17 @@ func generatorURL(base, query string) string {
 
 // evaluate turns one query result into the series that are active, then
 // steps the state machine. It holds the rule's lock while it mutates state.
-func (rt *ruleRuntime) evaluate(ctx context.Context, vec model.Vector, ts time.Time, q Querier) (StepResult, error) {
+func (rt *ruleRuntime) evaluate(ctx context.Context, vec *Vector, ts time.Time, q Querier) (StepResult, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	series, err := rt.selectActive(ctx, vec, ts, q)
 	if err != nil {
 		return StepResult{}, err
 	}
-	res, err := Step(rt.states, series, ts, rt.params)
+	if rt.seen == nil {
+		rt.seen = map[model.Fingerprint]struct{}{}
+	}
+	res, err := stepWith(rt.states, series, ts, rt.params, rt.seen)
 	rt.addExternalLabels(res.Events)
 	return res, err
 }
@@ -145,18 +184,22 @@ func (rt *ruleRuntime) addExternalLabels(evs []*alert.Event) {
 }
 
 // selectActive applies the condition, severities and resolve hysteresis.
-func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts time.Time, q Querier) ([]Series, error) {
+func (rt *ruleRuntime) selectActive(ctx context.Context, vec *Vector, ts time.Time, q Querier) ([]Series, error) {
 	r := rt.rule
 	out := rt.seriesBuf[:0]
-	for _, smpl := range vec {
-		metric := smpl.Metric
-		value := float64(smpl.Value)
-		rt.env.Value = value
-		rt.env.Labels = metricMap(metric, rt.env.Labels)
+	defer func() { rt.cur = seriesView{} }() // keep no reference to the result
+	n := 0
+	if vec != nil {
+		n = len(vec.Samples)
+	}
+	for i := 0; i < n; i++ {
+		smpl := &vec.Samples[i]
+		value := smpl.Value
+		rt.cur = seriesView{labels: smpl.Labels, value: value}
 
 		active := true
 		if r.Condition != nil {
-			ok, err := r.Condition.Eval(&rt.machine, &rt.env)
+			ok, err := rt.check(r.Condition)
 			if err != nil {
 				return nil, err
 			}
@@ -166,7 +209,7 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 		if active && len(r.Severities) > 0 {
 			active = false
 			for i, s := range r.Severities {
-				ok, err := s.Condition.Eval(&rt.machine, &rt.env)
+				ok, err := rt.check(s.Condition)
 				if err != nil {
 					return nil, err
 				}
@@ -179,7 +222,7 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 		if !active && r.Resolve == nil {
 			continue
 		}
-		labels, id, err := rt.labelsFor(ctx, metric, value, severity, ts, q)
+		labels, id, err := rt.labelsFor(ctx, smpl.Labels, value, severity, rank, ts, q)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +233,7 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 			if prev == nil || prev.State == alert.StateInactive {
 				continue
 			}
-			done, err := r.Resolve.Eval(&rt.machine, &rt.env)
+			done, err := rt.check(r.Resolve)
 			if err != nil {
 				return nil, err
 			}
@@ -200,46 +243,86 @@ func (rt *ruleRuntime) selectActive(ctx context.Context, vec model.Vector, ts ti
 			if len(r.Severities) > 0 {
 				// Keep the severity it had.
 				severity = prev.Severity()
-				labels = withSeverity(labels, severity)
 				rank = rt.params.SeverityRank(severity)
+				if !rt.cacheable {
+					labels = withSeverity(labels, severity)
+				} else if labels, _, err = rt.labelsFor(ctx, smpl.Labels, value, severity, rank, ts, q); err != nil {
+					return nil, err
+				}
 			}
 		}
-		annotations, err := rt.annotations(ctx, metric, value, ts, q)
+		annotations, err := rt.annotations(ctx, smpl.Labels, value, ts, q)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Series{ID: id, Labels: labels, Annotations: annotations, Value: value, Rank: rank})
 	}
 	rt.seriesBuf = out[:0]
-	rt.evictCache(len(vec))
+	rt.evictCache(n)
 	return out, nil
+}
+
+// check runs a condition for the current series: on its fast path when it
+// has one, else with expr-lang's VM over a label map built once per series.
+func (rt *ruleRuntime) check(c *rules.Condition) (bool, error) {
+	if c.Fast() {
+		return c.EvalFast(rt.cur.value, &rt.cur), nil
+	}
+	if !rt.cur.envReady {
+		rt.env.Value = rt.cur.value
+		rt.env.Labels = labelMap(rt.cur.labels, rt.env.Labels)
+		rt.cur.envReady = true
+	}
+	return c.Eval(&rt.exprVM, &rt.env)
 }
 
 // labelsFor returns a series' alert labels (with severity, if any) and its
 // identity, from the cache when the series was seen before.
-func (rt *ruleRuntime) labelsFor(ctx context.Context, metric model.Metric, value float64, severity string, ts time.Time, q Querier) (model.LabelSet, model.Fingerprint, error) {
+func (rt *ruleRuntime) labelsFor(ctx context.Context, series Labels, value float64, severity string, rank int, ts time.Time, q Querier) (model.LabelSet, model.Fingerprint, error) {
 	if !rt.cacheable {
-		labels, err := rt.alertLabels(ctx, metric, value, severity, ts, q)
+		labels, err := rt.alertLabels(ctx, series, value, severity, ts, q)
 		if err != nil {
 			return nil, 0, err
 		}
 		return labels, identity(labels, len(rt.rule.Severities) > 0), nil
 	}
-	fp := metric.FastFingerprint()
-	c := rt.cache[fp]
-	if c == nil || !sameMetric(c.metric, metric) {
-		base, err := rt.alertLabels(ctx, metric, value, "", ts, q)
+	h := series.hash(rt.seed)
+	c := rt.cache[h]
+	if c == nil || !c.series.Equal(series) {
+		base, err := rt.alertLabels(ctx, series, value, "", ts, q)
 		if err != nil {
 			return nil, 0, err
 		}
-		c = &cachedSeries{labels: base, id: base.Fingerprint()}
-		rt.cache[fp] = c
+		c = &cachedSeries{series: slices.Clone(series), labels: base, id: base.Fingerprint()}
+		rt.cache[h] = c
 	}
-	c.metric, c.gen = metric, rt.generation
+	c.gen = rt.generation
 	if severity == "" {
 		return c.labels, c.id, nil
 	}
-	return withSeverity(c.labels, severity), c.id, nil
+	return rt.severityLabels(c, severity, rank), c.id, nil
+}
+
+// severityLabels returns the cached series' labels with a severity label,
+// the same set every evaluation.
+func (rt *ruleRuntime) severityLabels(c *cachedSeries, severity string, rank int) model.LabelSet {
+	if rank < 0 || rank >= len(rt.rule.Severities) || rt.rule.Severities[rank].Name != severity {
+		return withSeverity(c.labels, severity) // a severity the rule no longer has
+	}
+	if rt.bySeverity == nil {
+		rt.bySeverity = map[model.Fingerprint][]model.LabelSet{}
+	}
+	// The last slot holds the labels the sets were built from.
+	sets := rt.bySeverity[c.id]
+	if sets == nil || !sameLabels(sets[len(sets)-1], c.labels) {
+		sets = make([]model.LabelSet, len(rt.rule.Severities)+1)
+		rt.bySeverity[c.id] = sets
+	}
+	sets[len(sets)-1] = c.labels
+	if sets[rank] == nil {
+		sets[rank] = withSeverity(c.labels, severity)
+	}
+	return sets[rank]
 }
 
 // withSeverity returns a copy of labels with the severity label set; the
@@ -258,6 +341,13 @@ func withSeverity(labels model.LabelSet, severity string) model.LabelSet {
 func (rt *ruleRuntime) evictCache(n int) {
 	gen := rt.generation
 	rt.generation++
+	if len(rt.bySeverity) > 2*len(rt.states)+64 {
+		for id := range rt.bySeverity {
+			if rt.states[id] == nil {
+				delete(rt.bySeverity, id)
+			}
+		}
+	}
 	if len(rt.cache) <= 2*n+64 {
 		return
 	}
@@ -266,18 +356,6 @@ func (rt *ruleRuntime) evictCache(n int) {
 			delete(rt.cache, fp)
 		}
 	}
-}
-
-func sameMetric(a, b model.Metric) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // identity is the fingerprint that keeps an alert one alert across
@@ -300,19 +378,19 @@ func identity(labels model.LabelSet, withoutSeverity bool) model.Fingerprint {
 // alertLabels builds an alert's labels as Prometheus does: the series'
 // labels without __name__, the rule's labels (templates expanded; an empty
 // result removes the label), the alert name, and the severity.
-func (rt *ruleRuntime) alertLabels(ctx context.Context, metric model.Metric, value float64, severity string, ts time.Time, q Querier) (model.LabelSet, error) {
+func (rt *ruleRuntime) alertLabels(ctx context.Context, series Labels, value float64, severity string, ts time.Time, q Querier) (model.LabelSet, error) {
 	r := rt.rule
-	ls := make(model.LabelSet, len(metric)+len(r.Labels)+2)
-	for k, v := range metric {
-		if k != model.MetricNameLabel {
-			ls[k] = v
+	ls := make(model.LabelSet, len(series)+len(r.Labels)+2)
+	for _, l := range series {
+		if l.Name != model.MetricNameLabel {
+			ls[model.LabelName(l.Name)] = model.LabelValue(l.Value)
 		}
 	}
 	var data *rules.TemplateData
 	for k, v := range r.Labels {
 		if t := r.LabelTemplates[k]; t != nil && !t.Static() {
 			if data == nil {
-				data = rt.templateData(ctx, metric, value, ts, q)
+				data = rt.templateData(ctx, series, value, ts, q)
 			}
 			s, err := t.Expand(data)
 			if err != nil {
@@ -333,17 +411,20 @@ func (rt *ruleRuntime) alertLabels(ctx context.Context, metric model.Metric, val
 	return ls, nil
 }
 
-func (rt *ruleRuntime) annotations(ctx context.Context, metric model.Metric, value float64, ts time.Time, q Querier) (model.LabelSet, error) {
+func (rt *ruleRuntime) annotations(ctx context.Context, series Labels, value float64, ts time.Time, q Querier) (model.LabelSet, error) {
 	r := rt.rule
 	if len(r.Annotations) == 0 {
 		return nil, nil
+	}
+	if rt.staticAnnotations != nil {
+		return rt.staticAnnotations, nil
 	}
 	out := make(model.LabelSet, len(r.Annotations))
 	var data *rules.TemplateData
 	for k, v := range r.Annotations {
 		if t := r.AnnotationTemplates[k]; t != nil && !t.Static() {
 			if data == nil {
-				data = rt.templateData(ctx, metric, value, ts, q)
+				data = rt.templateData(ctx, series, value, ts, q)
 			}
 			s, err := t.Expand(data)
 			if err != nil {
@@ -358,13 +439,9 @@ func (rt *ruleRuntime) annotations(ctx context.Context, metric model.Metric, val
 	return out, nil
 }
 
-func (rt *ruleRuntime) templateData(ctx context.Context, metric model.Metric, value float64, ts time.Time, q Querier) *rules.TemplateData {
-	labels := make(map[string]string, len(metric))
-	for k, v := range metric {
-		labels[string(k)] = string(v)
-	}
+func (rt *ruleRuntime) templateData(ctx context.Context, series Labels, value float64, ts time.Time, q Querier) *rules.TemplateData {
 	d := &rules.TemplateData{
-		Labels:         labels,
+		Labels:         series.Map(),
 		ExternalLabels: rt.opts.externalLabelsMap,
 		ExternalURL:    rt.opts.externalURL,
 		Value:          value,
@@ -372,17 +449,13 @@ func (rt *ruleRuntime) templateData(ctx context.Context, metric model.Metric, va
 	}
 	if q != nil {
 		d.Query = func(query string) ([]rules.Sample, error) {
-			vec, err := q.Query(ctx, query, ts)
-			if err != nil {
+			var vec Vector
+			if err := q.Query(ctx, query, ts, &vec); err != nil {
 				return nil, err
 			}
-			out := make([]rules.Sample, len(vec))
-			for i, s := range vec {
-				m := make(map[string]string, len(s.Metric))
-				for k, v := range s.Metric {
-					m[string(k)] = string(v)
-				}
-				out[i] = rules.Sample{Labels: m, Value: float64(s.Value)}
+			out := make([]rules.Sample, len(vec.Samples))
+			for i, s := range vec.Samples {
+				out[i] = rules.Sample{Labels: s.Labels.Map(), Value: s.Value}
 			}
 			return out, nil
 		}
@@ -390,16 +463,16 @@ func (rt *ruleRuntime) templateData(ctx context.Context, metric model.Metric, va
 	return d
 }
 
-// metricMap refills m with the series' labels for the condition's
+// labelMap refills m with the series' labels for a condition's VM
 // environment, reusing the map between series.
-func metricMap(metric model.Metric, m map[string]string) map[string]string {
+func labelMap(series Labels, m map[string]string) map[string]string {
 	if m == nil {
-		m = make(map[string]string, len(metric))
+		m = make(map[string]string, len(series))
 	} else {
 		clear(m)
 	}
-	for k, v := range metric {
-		m[string(k)] = string(v)
+	for _, l := range series {
+		m[l.Name] = l.Value
 	}
 	return m
 }

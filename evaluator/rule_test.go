@@ -33,7 +33,7 @@ type evalStep struct {
 func runRule(t *testing.T, rt *ruleRuntime, steps []evalStep) {
 	t.Helper()
 	for i, s := range steps {
-		res, err := rt.evaluate(context.Background(), s.v, t0.Add(time.Duration(i)*time.Minute), nil)
+		res, err := rt.evaluate(context.Background(), toVector(s.v), t0.Add(time.Duration(i)*time.Minute), nil)
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -58,6 +58,59 @@ func TestConditionSelectsSeries(t *testing.T) {
 		{v: vec(smp(0.95, "instance", "a", "env", "prod"), smp(0.95, "instance", "b", "env", "dev"), smp(0.5, "instance", "c", "env", "prod")),
 			want: "a:firing", events: "firing:a"},
 	})
+}
+
+func TestConditionWithoutFastPathUsesTheVM(t *testing.T) {
+	rt := ruleOf(t, `groups:
+- name: g
+  rules:
+  - alert: A
+    query: x
+    condition: len(labels.env) > 3 && value > 0.9
+    severities:
+    - {severity: critical, condition: upper(labels.env) == "PROD"}
+    - {severity: warning, condition: value > 0}
+`)
+	if rt.rule.Condition.Fast() || rt.rule.Severities[0].Condition.Fast() || !rt.rule.Severities[1].Condition.Fast() {
+		t.Fatal("test premise: the conditions are not of the expected kinds")
+	}
+	runRule(t, rt, []evalStep{
+		{v: vec(smp(0.95, "instance", "a", "env", "prod"), smp(0.95, "instance", "b", "env", "dev"), smp(0.95, "instance", "c", "env", "staging")),
+			want: "a:firing/critical,c:firing/warning", events: "firing:a,firing:c"},
+	})
+}
+
+func TestEvaluateSteadyStateAllocatesNothing(t *testing.T) {
+	rt := ruleOf(t, `groups:
+- name: g
+  rules:
+  - alert: A
+    query: x
+    condition: labels.env == "prod"
+    resolve: value < 0.8
+    severities:
+    - {severity: critical, condition: value > 0.97}
+    - {severity: warning, condition: value > 0.9}
+    annotations: {summary: "CPU busy"}
+`)
+	var mv model.Vector
+	for i := range 300 {
+		mv = append(mv, smp(0.99, "instance", strconv.Itoa(i), "env", "prod"))
+	}
+	v := toVector(mv)
+	ctx := context.Background()
+	ts := t0
+	run := func() {
+		ts = ts.Add(time.Minute)
+		if _, err := rt.evaluate(ctx, v, ts, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run() // new alerts: firing at once
+	run()
+	if n := testing.AllocsPerRun(20, run); n != 0 {
+		t.Fatalf("%v allocations per evaluation of 300 steady firing alerts", n)
+	}
 }
 
 func TestResolveHysteresis(t *testing.T) {
@@ -120,7 +173,7 @@ func TestLabelsAndAnnotations(t *testing.T) {
       summary: "{{ $labels.instance }} value {{ $value }}"
       static: plain
 `)
-	res, err := rt.evaluate(context.Background(), vec(smp(0, "__name__", "up", "instance", "h:9100", "job", "node")), t0, nil)
+	res, err := rt.evaluate(context.Background(), toVector(vec(smp(0, "__name__", "up", "instance", "h:9100", "job", "node"))), t0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +208,7 @@ func TestDuplicateLabelSetsAfterRuleLabels(t *testing.T) {
     expr: x
     labels: {instance: same}
 `)
-	_, err := rt.evaluate(context.Background(), vec(smp(1, "instance", "a"), smp(1, "instance", "b")), t0, nil)
+	_, err := rt.evaluate(context.Background(), toVector(vec(smp(1, "instance", "a"), smp(1, "instance", "b"))), t0, nil)
 	if err != ErrDuplicateLabelSet {
 		t.Fatalf("err = %v", err)
 	}
@@ -175,10 +228,11 @@ func BenchmarkEvaluateSteadyState(b *testing.B) {
 `)
 	for _, n := range []int{1000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			v := make(model.Vector, n)
-			for i := range v {
-				v[i] = smp(0.95, "instance", strconv.Itoa(i), "env", "prod", "job", "node")
+			mv := make(model.Vector, n)
+			for i := range mv {
+				mv[i] = smp(0.95, "instance", strconv.Itoa(i), "env", "prod", "job", "node")
 			}
+			v := toVector(mv)
 			ctx := context.Background()
 			if _, err := rt.evaluate(ctx, v, t0, nil); err != nil {
 				b.Fatal(err)
@@ -194,4 +248,52 @@ func BenchmarkEvaluateSteadyState(b *testing.B) {
 		})
 		rt.states = map[model.Fingerprint]*alert.Alert{}
 	}
+}
+
+// BenchmarkEvaluateSeveritiesSteadyState is the per-series path of a rule
+// with severities, hysteresis and a static annotation: the shapes the
+// condition fast path and the per-severity label cache are for.
+func BenchmarkEvaluateSeveritiesSteadyState(b *testing.B) {
+	rt := ruleOf(b, `groups:
+- name: g
+  rules:
+  - alert: A
+    query: x
+    condition: labels.env == "prod"
+    resolve: value < 0.8
+    severities:
+    - {severity: critical, condition: value > 0.97}
+    - {severity: warning, condition: value > 0.9}
+    annotations: {summary: "CPU busy"}
+`)
+	const n = 10000
+	mv := make(model.Vector, n)
+	for i := range mv {
+		// A third critical, a third warning, a third in the hysteresis band.
+		mv[i] = smp([]float64{0.99, 0.95, 0.85}[i%3], "instance", strconv.Itoa(i), "env", "prod", "job", "node")
+	}
+	v := toVector(mv)
+	ctx := context.Background()
+	// Warm up: the band series must have been active once to be held.
+	warm := toVector(vec(func() []*model.Sample {
+		out := make([]*model.Sample, n)
+		for i := range out {
+			out[i] = smp(0.99, "instance", strconv.Itoa(i), "env", "prod", "job", "node")
+		}
+		return out
+	}()...))
+	if _, err := rt.evaluate(ctx, warm, t0, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rt.evaluate(ctx, v, t0.Add(time.Second), nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := rt.evaluate(ctx, v, t0.Add(time.Duration(i+2)*time.Second), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/series")
 }

@@ -24,6 +24,34 @@ func BenchmarkConditionEval(b *testing.B) {
 	}
 }
 
+// BenchmarkConditionEvalFast is the same condition on its fast path, as
+// the evaluator runs it: no VM, no label map, no allocation.
+func BenchmarkConditionEvalFast(b *testing.B) {
+	c, err := CompileCondition(`value > 0.9 && labels.env == "prod" && !(labels.route startsWith "/internal")`)
+	if err != nil || !c.Fast() {
+		b.Fatal(err, "no fast path")
+	}
+	ls := benchLabels{{"env", "prod"}, {"instance", "a:1"}, {"route", "/api/v1"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !c.EvalFast(0.95, &ls) {
+			b.Fatal("false")
+		}
+	}
+}
+
+// benchLabels is a sorted label slice like the evaluator's.
+type benchLabels [][2]string
+
+func (ls *benchLabels) Label(name string) string {
+	for _, l := range *ls {
+		if l[0] == name {
+			return l[1]
+		}
+	}
+	return ""
+}
+
 // BenchmarkConditionEvalNoVM is the same without a reused VM, for
 // comparison.
 func BenchmarkConditionEvalNoVM(b *testing.B) {

@@ -14,11 +14,13 @@ type Env struct {
 }
 
 // Condition is an expr-lang expression compiled once at load against Env
-// and checked to return a boolean.
+// and checked to return a boolean. Common shapes also get a fast path
+// (see Fast) that runs without the VM.
 type Condition struct {
 	// Source is the expression as written.
 	Source  string
 	program *vm.Program
+	fast    boolFn
 }
 
 // CompileCondition compiles src against Env. The error, when not nil, is
@@ -28,7 +30,7 @@ func CompileCondition(src string) (*Condition, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Condition{Source: src, program: p}, nil
+	return &Condition{Source: src, program: p, fast: compileFast(src)}, nil
 }
 
 // Eval runs the condition for one series. m may be nil; passing a VM that
