@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/internal/intern"
 	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
 	"github.com/alerter/alerter/notifiers/route"
@@ -98,13 +100,22 @@ type Dispatcher struct {
 	escalations map[string]escalation.State
 	// byGroup indexes the notification log by group key.
 	byGroup     map[string]map[nflogKey]bool
+	strs        *intern.Table
+	annots      map[model.Fingerprint]model.LabelSet
 	acksChanged atomic.Bool
 	wake        chan struct{}
 }
 
+// entry is one alert the dispatcher holds, and the groups it is in (one
+// or two, usually: a slice costs a fraction of a map per alert).
 type entry struct {
 	a      *alert.Alert
-	groups map[string]*aggGroup
+	groups []*aggGroup
+}
+
+// leave removes g from the entry's groups.
+func (e *entry) leave(g *aggGroup) {
+	e.groups = slices.DeleteFunc(e.groups, func(x *aggGroup) bool { return x == g })
 }
 
 type aggGroup struct {
@@ -148,6 +159,8 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 		nflog:   map[nflogKey]*state.NflogEntry{},
 		storms:  map[string]*storm{},
 		byGroup: map[string]map[nflogKey]bool{},
+		strs:    intern.New(internLimit),
+		annots:  map[model.Fingerprint]model.LabelSet{},
 		wake:    make(chan struct{}, 1),
 	}, nil
 }
@@ -302,12 +315,13 @@ func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
 // labels changed (a severity rise) is re-routed: it leaves groups it no
 // longer matches and joins the new ones, which flush at once when raised.
 func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
+	d.internAlert(a)
 	e := d.alerts[a.Key]
 	if e == nil {
 		if a.State != alert.StateFiring {
 			return // resolved before we ever saw it firing: nothing to tell
 		}
-		e = &entry{groups: map[string]*aggGroup{}}
+		e = &entry{}
 		d.alerts[a.Key] = e
 	}
 	e.a = a
@@ -317,10 +331,9 @@ func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
 		}
 		return
 	}
-	matched := map[string]bool{}
+	var matched []*aggGroup
 	for _, r := range d.o.Route.Match(a.Labels) {
 		gk := r.GroupKey(a.Labels)
-		matched[gk] = true
 		g := d.groups[gk]
 		if g == nil {
 			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait)}
@@ -332,17 +345,17 @@ func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
 			d.metrics.groups.Inc()
 		}
 		g.alerts[a.Key] = a
-		e.groups[gk] = g
+		matched = append(matched, g)
 		if raised {
 			g.nextFlush = now
 		}
 	}
-	for gk, g := range e.groups {
-		if !matched[gk] {
+	for _, g := range e.groups {
+		if !slices.Contains(matched, g) {
 			delete(g.alerts, a.Key)
-			delete(e.groups, gk)
 		}
 	}
+	e.groups = slices.Clip(matched)
 }
 
 func (d *Dispatcher) nextDue() (time.Time, bool) {

@@ -3,6 +3,7 @@ package notifiers
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -319,10 +320,10 @@ func TestRestartForgetsGroupsThatNoLongerExist(t *testing.T) {
 	})
 }
 
-// muteUntil mutes every alert until a time.
-type muteUntil struct{ until time.Time }
+// muteUntil mutes every alert until a time (Unix nanoseconds).
+type muteUntil struct{ until atomic.Int64 }
 
-func (m *muteUntil) Mutes(_ model.LabelSet, now time.Time) bool { return now.Before(m.until) }
+func (m *muteUntil) Mutes(_ model.LabelSet, now time.Time) bool { return now.UnixNano() < m.until.Load() }
 
 // TestSilencedGroupDoesNotEscalate: while a silence mutes the group's
 // alerts its escalation clock stands still, and it resumes where it was.
@@ -339,7 +340,7 @@ func TestSilencedGroupDoesNotEscalate(t *testing.T) {
 		defer h.stop()
 		ev.fire(mkAlert("Down", "instance", "a", "severity", "critical"))
 		time.Sleep(10 * time.Minute)
-		mute.until = time.Now().Add(2 * time.Hour) // silenced at t+10m for 2h
+		mute.until.Store(time.Now().Add(2 * time.Hour).UnixNano()) // silenced at t+10m for 2h
 		time.Sleep(2*time.Hour + 30*time.Minute)
 		// Paused at the t+10m30s tick with 10m30s on the clock; resumed at
 		// the t+2h10m30s tick: level 2 (15m) follows 4m30s later.

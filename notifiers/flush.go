@@ -285,7 +285,7 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 			if cur := g.alerts[a.Key]; cur == a {
 				delete(g.alerts, a.Key)
 				if e := d.alerts[a.Key]; e != nil {
-					delete(e.groups, g.key)
+					e.leave(g)
 					if len(e.groups) == 0 {
 						delete(d.alerts, a.Key)
 					}
