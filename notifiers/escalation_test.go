@@ -323,7 +323,9 @@ func TestRestartForgetsGroupsThatNoLongerExist(t *testing.T) {
 // muteUntil mutes every alert until a time (Unix nanoseconds).
 type muteUntil struct{ until atomic.Int64 }
 
-func (m *muteUntil) Mutes(_ model.LabelSet, now time.Time) bool { return now.UnixNano() < m.until.Load() }
+func (m *muteUntil) Mutes(_ model.LabelSet, now time.Time) bool {
+	return now.UnixNano() < m.until.Load()
+}
 
 // TestSilencedGroupDoesNotEscalate: while a silence mutes the group's
 // alerts its escalation clock stands still, and it resumes where it was.
