@@ -11,7 +11,7 @@ FUZZTIME ?= 30s
 # Extra arguments for `make run`, e.g. RUN_ARGS='--config examples/alerter.yml'.
 RUN_ARGS ?=
 
-.PHONY: build test run demo bench fuzz lint clean help
+.PHONY: build test run demo bench bench-load fuzz lint clean help
 
 build: ## build bin/alerter and bin/alerter-demo (static, trimmed)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/alerter ./cmd/alerter
@@ -31,6 +31,10 @@ demo: ## run the demo: target, Prometheus, webhook sink and alerter
 bench: ## run all benchmarks
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
+bench-load: ## load harness: real Prometheus + alerter, scale/storm/shared (~8 min; BENCHMARKS.md)
+	scripts/ensure-deps.sh
+	ALERTER_BENCH_LOAD=1 $(GO) test -run '^TestLoad$$' -v -count=1 -timeout 30m ./bench/load
+
 fuzz: ## run every Fuzz* target for FUZZTIME (default 30s) each
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
@@ -43,4 +47,4 @@ clean: ## remove build output and coverage files
 	rm -rf bin/ coverage.out coverage.html cover.out *.coverprofile
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'

@@ -1,0 +1,50 @@
+package load
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string {
+		return func(k string) string { return kv[k] }
+	}
+	c, err := FromEnv(env(nil))
+	if err != nil || c.Full {
+		t.Fatalf("no variables: full=%v, err=%v; want the smoke run", c.Full, err)
+	}
+	c, err = FromEnv(env(map[string]string{
+		EnvFull:      "1",
+		EnvScenarios: "storm, scale",
+		EnvScale:     "1000x100k,10000x1m",
+		EnvInterval:  "15s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ScaleCase{{1000, 100_000}, {10_000, 1_000_000}}
+	if !c.Full || !reflect.DeepEqual(c.ScaleCases, want) || !reflect.DeepEqual(c.Scenarios, []string{"storm", "scale"}) || c.ScaleInterval.Seconds() != 15 {
+		t.Errorf("got full=%v cases=%v scenarios=%v interval=%v", c.Full, c.ScaleCases, c.Scenarios, c.ScaleInterval)
+	}
+	for _, bad := range []map[string]string{
+		{EnvScenarios: "scale,nope"},
+		{EnvScale: "1000"},
+		{EnvScale: "3x1000"},    // 333.3 series per rule
+		{EnvScale: "1000x500k"}, // 500 per rule: no such slice label
+		{EnvInterval: "10ms"},   // below 1s
+		{EnvScale: "5x5k"},      // smoke: 1 slice of 1000 for 5 rules a group
+	} {
+		if _, err := FromEnv(env(bad)); err == nil {
+			t.Errorf("FromEnv(%v): no error", bad)
+		}
+	}
+}
+
+func TestFullMatrixIsValid(t *testing.T) {
+	if err := Full().validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Smoke().validate(); err != nil {
+		t.Fatal(err)
+	}
+}
