@@ -93,10 +93,14 @@ func (s *Server) maintainSilences(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
-		if ids, err := s.silences.ExpireResolved(ctx, firingLabels(s.mgr.Alerts()), now); err != nil {
-			s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
-		} else if len(ids) > 0 {
-			s.log.Info("expired silences whose alerts resolved", "silences", ids)
+		// Gathering every alert costs a copy of each: only when a silence
+		// waits for its alerts to resolve.
+		if s.silences.HasUntilResolved(now) {
+			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(s.mgr.Alerts()), now); err != nil {
+				s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
+			} else if len(ids) > 0 {
+				s.log.Info("expired silences whose alerts resolved", "silences", ids)
+			}
 		}
 		if gc {
 			s.gcAcks(ctx, now)

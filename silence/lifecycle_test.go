@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/matcher"
 )
 
 func TestExpireResolved(t *testing.T) {
@@ -275,5 +277,28 @@ func TestConcurrentUse(t *testing.T) {
 	readers.Wait()
 	if !s.Mutes(ls, t0.Add(199*time.Second+30*time.Second)) {
 		t.Errorf("last silences do not mute")
+	}
+}
+
+func TestHasUntilResolved(t *testing.T) {
+	s, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HasUntilResolved(t0) {
+		t.Fatal("no silences")
+	}
+	ms, _ := matcher.Parse(`alertname="Disk"`)
+	if _, err := s.Set(context.Background(), &Silence{Matchers: ms, StartsAt: t0, EndsAt: t0.Add(time.Hour), CreatedBy: "a", Comment: "c"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if s.HasUntilResolved(t0) {
+		t.Fatal("an ordinary silence counted")
+	}
+	if _, err := s.Set(context.Background(), &Silence{Matchers: ms, StartsAt: t0, EndsAt: t0.Add(time.Hour), CreatedBy: "a", Comment: "c", UntilResolved: true}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasUntilResolved(t0) || s.HasUntilResolved(t0.Add(2*time.Hour)) {
+		t.Fatal("an active UntilResolved silence, and only while active")
 	}
 }

@@ -411,6 +411,18 @@ func (s *Silences) Preview(draft *Silence, alerts []model.LabelSet, _ time.Time)
 	return out
 }
 
+// HasUntilResolved reports whether an active UntilResolved silence exists:
+// only then has ExpireResolved anything to do, and callers can skip
+// gathering the firing alerts.
+func (s *Silences) HasUntilResolved(now time.Time) bool {
+	for _, e := range s.cur.Load().byID {
+		if e.sil.UntilResolved && e.sil.State(now) == StateActive {
+			return true
+		}
+	}
+	return false
+}
+
 // ExpireResolved maintains the UntilResolved silences, to be called after
 // each evaluation with the labels of every firing alert (muted or not). An
 // active UntilResolved silence that matches one of them is marked as having
