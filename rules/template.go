@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 )
 
@@ -18,6 +19,10 @@ type Template struct {
 	Source string
 	name   string
 	tmpl   *template.Template // nil when Static
+	// usesData: the template calls a function that reads TemplateData
+	// (query, externalURL, pathPrefix, now), which must be bound per
+	// expansion on a clone; other templates execute as parsed.
+	usesData bool
 }
 
 // TemplateData is what a template is expanded against: one series of one
@@ -81,7 +86,63 @@ func ParseTemplate(name, text string) (*Template, error) {
 		return nil, newTemplateError(name, err)
 	}
 	t.tmpl = tm
+	t.usesData = callsAny(tm, dataFuncs(&TemplateData{}))
 	return t, nil
+}
+
+// callsAny reports whether any template of tm names one of funcs.
+func callsAny(tm *template.Template, funcs map[string]any) bool {
+	var walk func(n parse.Node) bool
+	walk = func(n parse.Node) bool {
+		switch n := n.(type) {
+		case nil:
+			return false
+		case *parse.IdentifierNode:
+			_, ok := funcs[n.Ident]
+			return ok
+		case *parse.ListNode:
+			if n == nil {
+				return false
+			}
+			for _, c := range n.Nodes {
+				if walk(c) {
+					return true
+				}
+			}
+		case *parse.ActionNode:
+			return walk(n.Pipe)
+		case *parse.PipeNode:
+			if n == nil {
+				return false
+			}
+			for _, c := range n.Cmds {
+				if walk(c) {
+					return true
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				if walk(a) {
+					return true
+				}
+			}
+		case *parse.IfNode:
+			return walk(n.Pipe) || walk(n.List) || walk(n.ElseList)
+		case *parse.RangeNode:
+			return walk(n.Pipe) || walk(n.List) || walk(n.ElseList)
+		case *parse.WithNode:
+			return walk(n.Pipe) || walk(n.List) || walk(n.ElseList)
+		case *parse.TemplateNode:
+			return walk(n.Pipe)
+		}
+		return false
+	}
+	for _, t := range tm.Templates() {
+		if t.Tree != nil && walk(t.Tree.Root) {
+			return true
+		}
+	}
+	return false
 }
 
 // Static reports whether the text has no template action, so that callers
@@ -104,12 +165,15 @@ func (t *Template) Expand(data *TemplateData) (result string, err error) {
 		}
 	}()
 	// The functions that read data are bound per expansion, on a clone, so
-	// that concurrent expansions do not share them.
-	tm, err := t.tmpl.Clone()
-	if err != nil {
-		return "", fmt.Errorf("expanding template %s: %w", t.name, err)
+	// that concurrent expansions do not share them; templates that call
+	// none of them (most) run as parsed, which is safe concurrently.
+	tm := t.tmpl
+	if t.usesData {
+		if tm, err = t.tmpl.Clone(); err != nil {
+			return "", fmt.Errorf("expanding template %s: %w", t.name, err)
+		}
+		tm.Funcs(dataFuncs(data))
 	}
-	tm.Funcs(dataFuncs(data))
 	var b strings.Builder
 	vars := templateVars{
 		Labels:         data.Labels,
