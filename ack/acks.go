@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/matcher"
@@ -118,6 +119,24 @@ type Request struct {
 	// Matchers select the firing alerts to acknowledge (when set).
 	Matchers matcher.Matchers
 }
+
+// Select returns the firing alerts to acknowledge: those whose fingerprint
+// is in fps when fps is not empty, otherwise those ms matches.
+func Select(all []*alert.Alert, fps map[model.Fingerprint]bool, ms matcher.Matchers) []*alert.Alert {
+	var out []*alert.Alert
+	for _, a := range all {
+		if a.State != alert.StateFiring {
+			continue
+		}
+		if len(fps) > 0 && fps[a.Fingerprint()] || len(fps) == 0 && ms.Matches(a.Labels) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Len is how many acknowledgements there are.
+func (k *Acks) Len() int { return len(k.cur.Load().byID) }
 
 // ErrNoAlerts is returned when a request selects no firing alert.
 var ErrNoAlerts = errors.New("no firing alert matches")

@@ -61,7 +61,7 @@ func (s *Server) mountAckAPI() error {
 // gcAcks marks ended acknowledgements and deletes old ones; it runs with
 // the silences' maintenance.
 func (s *Server) gcAcks(ctx context.Context, now time.Time) {
-	if len(s.acks.List()) == 0 {
+	if s.acks.Len() == 0 {
 		return
 	}
 	if n, err := s.acks.GC(ctx, s.mgr.Alerts(), now); err != nil {

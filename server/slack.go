@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/ack"
-	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/notifiers/slack"
 	"github.com/alerter/alerter/silence"
@@ -65,19 +64,11 @@ func (si *slackInteractions) configure(s *Server, cfg *config.Config) error {
 type slackActor struct{ s *Server }
 
 func (a *slackActor) Acknowledge(ctx context.Context, r slack.ActionRequest) (int, error) {
-	var sel []*alert.Alert
 	fps := make(map[model.Fingerprint]bool, len(r.Fingerprints))
 	for _, fp := range r.Fingerprints {
 		fps[fp] = true
 	}
-	for _, al := range a.s.mgr.Alerts() {
-		if al.State != alert.StateFiring {
-			continue
-		}
-		if len(fps) > 0 && fps[al.Fingerprint()] || len(fps) == 0 && r.Matchers.Matches(al.Labels) {
-			sel = append(sel, al)
-		}
-	}
+	sel := ack.Select(a.s.mgr.Alerts(), fps, r.Matchers)
 	k, err := a.s.acks.Create(ctx, ack.Request{By: r.User, Comment: r.Comment, Matchers: r.Matchers}, sel, time.Now())
 	switch {
 	case errors.Is(err, ack.ErrNoAlerts):

@@ -107,7 +107,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	now := a.o.Now()
-	body, status, err := readBody(w, r, a.o.MaxBody)
+	body, status, err := envelope.ReadBody(w, r, a.o.MaxBody)
 	if err != nil {
 		writeError(w, status, "bad_data", err.Error())
 		return
@@ -117,7 +117,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_data", err.Error())
 		return
 	}
-	targets := sel.selectAlerts(a.o.Alerts())
+	targets := ack.Select(a.o.Alerts(), sel.fps, sel.matchers)
 	k, err := a.o.Acks.Create(r.Context(), req, targets, now)
 	var ve *ack.ValidationError
 	switch {

@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/ack"
-	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/matcher"
 )
 
@@ -39,19 +36,6 @@ type selector struct {
 	matchers matcher.Matchers
 }
 
-func (s *selector) selectAlerts(all []*alert.Alert) []*alert.Alert {
-	var out []*alert.Alert
-	for _, a := range all {
-		if a.State != alert.StateFiring {
-			continue
-		}
-		if s.fps != nil && s.fps[a.Fingerprint()] || s.fps == nil && s.matchers.Matches(a.Labels) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 func (s *selector) describe() string {
 	if s.fps != nil {
 		var fps []string
@@ -61,18 +45,6 @@ func (s *selector) describe() string {
 		return "fingerprint " + strings.Join(fps, ", ")
 	}
 	return s.matchers.String()
-}
-
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body is larger than %d bytes", limit)
-		}
-		return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %v", err)
-	}
-	return b, 0, nil
 }
 
 // decodeRequest parses and checks a POST body. Errors say which field is

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -118,14 +117,9 @@ func (a *API) list(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.o.MaxBody))
+	b, status, err := envelope.ReadBody(w, r, a.o.MaxBody)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", a.o.MaxBody))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		writeError(w, status, err.Error())
 		return
 	}
 	win, err := decodeWindow(b)

@@ -5,6 +5,9 @@ package envelope
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -31,4 +34,19 @@ func Data(w http.ResponseWriter, code int, data any) {
 // Error writes an error of the given type ("bad_data", "not_found", …).
 func Error(w http.ResponseWriter, code int, typ, msg string) {
 	JSON(w, code, Body{Status: "error", ErrorType: typ, Error: msg})
+}
+
+// ReadBody reads a request body of at most limit bytes. On failure it
+// returns the status to answer with (413 for a body too large, 400
+// otherwise) and an error that says why.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body is larger than %d bytes", limit)
+		}
+		return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %v", err)
+	}
+	return b, 0, nil
 }
