@@ -76,6 +76,9 @@ type Global struct {
 	OutageTolerance model.Duration `yaml:"outage_tolerance,omitempty"`
 	// ResolvedRetention is how long resolved alerts are kept.
 	ResolvedRetention model.Duration `yaml:"resolved_retention,omitempty"`
+	// ResolveTimeout is Alertmanager's: a pushed alert without endsAt
+	// resolves this long after it was last received.
+	ResolveTimeout model.Duration `yaml:"resolve_timeout,omitempty"`
 
 	NotificationGlobals `yaml:",inline"`
 }
@@ -211,6 +214,8 @@ const (
 	DefaultStoragePath        = "data"
 	DefaultListenAddress      = ":9095"
 	DefaultEvaluationInterval = time.Minute
+	// DefaultResolveTimeout is Alertmanager's default resolve_timeout.
+	DefaultResolveTimeout = 5 * time.Minute
 )
 
 // Default returns the configuration alerter runs with when there is no
@@ -220,6 +225,7 @@ func Default() *Config {
 	c.Global.EvaluationInterval = model.Duration(DefaultEvaluationInterval)
 	c.Global.OutageTolerance = model.Duration(time.Hour)
 	c.Global.ResolvedRetention = model.Duration(15 * time.Minute)
+	c.Global.ResolveTimeout = model.Duration(DefaultResolveTimeout)
 	c.Datasource.URL = DefaultDatasourceURL
 	c.Datasource.Timeout = model.Duration(30 * time.Second)
 	c.Datasource.HTTPClientConfig = config.DefaultHTTPClientConfig
@@ -294,6 +300,9 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.Global.EvaluationInterval <= 0 {
 		add("global.evaluation_interval", "must be greater than 0")
+	}
+	if c.Global.ResolveTimeout <= 0 {
+		add("global.resolve_timeout", "must be greater than 0")
 	}
 	if c.Datasource.Timeout <= 0 {
 		add("datasource.timeout", "must be greater than 0")

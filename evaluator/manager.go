@@ -291,7 +291,8 @@ func (g *groupRuntime) stop() {
 }
 
 // restore loads persisted alerts into the rules they belong to. Alerts of
-// rules that no longer exist are resolved and forgotten; pending alerts of
+// rules that no longer exist are resolved and forgotten (pushed alerts,
+// which belong to no rule, are left alone); pending alerts of
 // a group that was not evaluated for longer than the outage tolerance start
 // over, as in Prometheus, while firing ones always stay firing.
 func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.Time) error {
@@ -318,6 +319,9 @@ func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.
 	batch := &state.Batch{Group: "restore"}
 	restored := 0
 	for _, a := range alerts {
+		if a.Key.Pushed() {
+			continue // not a rule's: package ingest owns pushed alerts
+		}
 		rt := byID[a.Key.RuleID]
 		if rt == nil {
 			if a.State == alert.StateFiring {

@@ -73,6 +73,7 @@ func (s *Server) reload(ctx context.Context) error {
 	// keeps warning until a restart.
 	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
 	cfg.Silences = s.cfg.Silences
+	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
 	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
 	return nil

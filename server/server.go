@@ -22,6 +22,7 @@ import (
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
+	"github.com/alerter/alerter/ingest"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/silence"
 	"github.com/alerter/alerter/state/sqlite"
@@ -47,10 +48,12 @@ type Server struct {
 	cfg   *config.Config
 	store *sqlite.Store
 	mgr   *evaluator.Manager
-	deliv *pipeline
-	api   *web.API
-	auth  *web.Auth
-	ln    net.Listener
+	// ingest holds the alerts pushed to the API.
+	ingest *ingest.Ingester
+	deliv  *pipeline
+	api    *web.API
+	auth   *web.Auth
+	ln     net.Listener
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
@@ -129,6 +132,10 @@ func New(opts Options) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	if err := s.openIngest(cfg); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 
 	s.deliv, err = newPipeline(s, cfg)
 	if err != nil {
@@ -152,12 +159,15 @@ func New(opts Options) (*Server, error) {
 	s.api = web.New(web.Options{
 		Auth:       s.auth,
 		Rules:      s.mgr,
-		Ready:      s.mgr.Ready,
+		Ready:      s.ready,
 		Reload:     s.Reload,
 		LastReload: s.lastReload,
 		Metrics:    promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
 		Logger:     s.log,
 		StartTime:  start,
+		// Pushed alerts: Alertmanager's API v1 shape, and the listing.
+		PushedAlerts: s.ingest.Alerts,
+		Push:         s.ingest,
 	})
 	if err := s.mountAMAPI(start); err != nil {
 		_ = st.Close()
@@ -252,13 +262,18 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.mgr.Start(ctx, s.pending); err != nil {
 		return err
 	}
+	if err := s.ingest.Restore(ctx, time.Now()); err != nil {
+		s.mgr.Stop()
+		return err
+	}
 	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	s.pending = nil
 
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); s.deliv.run(ctx) }()
+	go func() { defer wg.Done(); s.ingest.Run(ctx) }()
 	go func() { defer wg.Done(); s.watchRuleFiles(ctx) }()
 	go func() { defer wg.Done(); s.prune(ctx) }()
 	go func() { defer wg.Done(); s.maintainSilences(ctx) }()
