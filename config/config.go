@@ -27,6 +27,7 @@ import (
 	"github.com/alerter/alerter/notifiers/slack"
 	"github.com/alerter/alerter/notifiers/template"
 	"github.com/alerter/alerter/notifiers/webhook"
+	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/silence"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	Silences Silences `yaml:"silences,omitempty"`
 	// EscalationPolicies are named; routes select one with escalation:.
 	EscalationPolicies []*escalation.Policy `yaml:"escalation_policies,omitempty"`
+	// RemoteWrite are the Prometheus remote-write endpoints that recording
+	// rules' samples and the ALERTS series are written to, as in
+	// Prometheus's remote_write.
+	RemoteWrite []*remotewrite.Config `yaml:"remote_write,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -414,6 +419,23 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.Silences.Retention <= 0 {
 		add("silences.retention", "must be greater than 0")
+	}
+	rwNames := map[string]bool{}
+	for i, rw := range c.RemoteWrite {
+		p := fmt.Sprintf("remote_write[%d]", i)
+		if rw == nil {
+			add(p, "must be a mapping")
+			continue
+		}
+		if err := rw.Validate(); err != nil {
+			add(p, err.Error())
+			continue
+		}
+		if name := rw.RemoteName(); rwNames[name] {
+			add(p+".name", fmt.Sprintf("remote_write name %q is used twice", name))
+		} else {
+			rwNames[name] = true
+		}
 	}
 	return errs
 }

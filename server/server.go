@@ -23,6 +23,7 @@ import (
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
 	"github.com/alerter/alerter/ingest"
+	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/silence"
 	"github.com/alerter/alerter/state/sqlite"
@@ -50,10 +51,12 @@ type Server struct {
 	mgr   *evaluator.Manager
 	// ingest holds the alerts pushed to the API.
 	ingest *ingest.Ingester
-	deliv  *pipeline
-	api    *web.API
-	auth   *web.Auth
-	ln     net.Listener
+	// rw writes recorded samples and ALERTS series to remote_write.
+	rw    *remotewrite.Writer
+	deliv *pipeline
+	api   *web.API
+	auth  *web.Auth
+	ln    net.Listener
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
@@ -109,6 +112,10 @@ func New(opts Options) (*Server, error) {
 		s.log.Warn(w.Error())
 	}
 	s.cfg = cfg
+	if err := s.openRemoteWrite(cfg); err != nil {
+		return nil, err
+	}
+	s.warnUnrecorded(set, cfg)
 
 	ds, err := datasource.New(datasource.Options{
 		URL:        cfg.Datasource.URL,
@@ -218,6 +225,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 		DatasourceDownAfter: downAfter,
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
+		Appender:            s.appender(),
 	}
 }
 
@@ -271,8 +279,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.pending = nil
 
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(6)
 	go func() { defer wg.Done(); s.deliv.run(ctx) }()
+	go func() { defer wg.Done(); s.rw.Run(ctx) }()
 	go func() { defer wg.Done(); s.ingest.Run(ctx) }()
 	go func() { defer wg.Done(); s.watchRuleFiles(ctx) }()
 	go func() { defer wg.Done(); s.prune(ctx) }()
