@@ -66,7 +66,20 @@ type Alert struct {
 	LastEvalAt time.Time
 	// SeverityRaisedAt is when the severity label last rose.
 	SeverityRaisedAt time.Time
+	// EndsAt is set on pushed alerts only (see PushedRuleID): the time at
+	// which a firing alert resolves unless its sender pushes it again, as
+	// Alertmanager's endsAt.
+	EndsAt time.Time
 }
+
+// PushedRuleID is the Key.RuleID of alerts pushed to alerter's API (by
+// Prometheus servers pointed at alerter as their Alertmanager) instead of
+// evaluated from a rule. Rule IDs always hold a ";" (see rules.Rule.ID), so
+// none can collide with it. Their Key.ID is the fingerprint of their labels.
+const PushedRuleID = "<pushed>"
+
+// Pushed reports whether the key is a pushed alert's.
+func (k Key) Pushed() bool { return k.RuleID == PushedRuleID }
 
 // Severity returns the alert's severity label.
 func (a *Alert) Severity() string { return string(a.Labels["severity"]) }

@@ -27,6 +27,7 @@ import (
 	"github.com/alerter/alerter/notifiers/slack"
 	"github.com/alerter/alerter/notifiers/template"
 	"github.com/alerter/alerter/notifiers/webhook"
+	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/silence"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	Silences Silences `yaml:"silences,omitempty"`
 	// EscalationPolicies are named; routes select one with escalation:.
 	EscalationPolicies []*escalation.Policy `yaml:"escalation_policies,omitempty"`
+	// RemoteWrite are the Prometheus remote-write endpoints that recording
+	// rules' samples and the ALERTS series are written to, as in
+	// Prometheus's remote_write.
+	RemoteWrite []*remotewrite.Config `yaml:"remote_write,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -76,6 +81,9 @@ type Global struct {
 	OutageTolerance model.Duration `yaml:"outage_tolerance,omitempty"`
 	// ResolvedRetention is how long resolved alerts are kept.
 	ResolvedRetention model.Duration `yaml:"resolved_retention,omitempty"`
+	// ResolveTimeout is Alertmanager's: a pushed alert without endsAt
+	// resolves this long after it was last received.
+	ResolveTimeout model.Duration `yaml:"resolve_timeout,omitempty"`
 
 	NotificationGlobals `yaml:",inline"`
 }
@@ -211,6 +219,8 @@ const (
 	DefaultStoragePath        = "data"
 	DefaultListenAddress      = ":9095"
 	DefaultEvaluationInterval = time.Minute
+	// DefaultResolveTimeout is Alertmanager's default resolve_timeout.
+	DefaultResolveTimeout = 5 * time.Minute
 )
 
 // Default returns the configuration alerter runs with when there is no
@@ -220,6 +230,7 @@ func Default() *Config {
 	c.Global.EvaluationInterval = model.Duration(DefaultEvaluationInterval)
 	c.Global.OutageTolerance = model.Duration(time.Hour)
 	c.Global.ResolvedRetention = model.Duration(15 * time.Minute)
+	c.Global.ResolveTimeout = model.Duration(DefaultResolveTimeout)
 	c.Datasource.URL = DefaultDatasourceURL
 	c.Datasource.Timeout = model.Duration(30 * time.Second)
 	c.Datasource.HTTPClientConfig = config.DefaultHTTPClientConfig
@@ -294,6 +305,9 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.Global.EvaluationInterval <= 0 {
 		add("global.evaluation_interval", "must be greater than 0")
+	}
+	if c.Global.ResolveTimeout <= 0 {
+		add("global.resolve_timeout", "must be greater than 0")
 	}
 	if c.Datasource.Timeout <= 0 {
 		add("datasource.timeout", "must be greater than 0")
@@ -405,6 +419,23 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.Silences.Retention <= 0 {
 		add("silences.retention", "must be greater than 0")
+	}
+	rwNames := map[string]bool{}
+	for i, rw := range c.RemoteWrite {
+		p := fmt.Sprintf("remote_write[%d]", i)
+		if rw == nil {
+			add(p, "must be a mapping")
+			continue
+		}
+		if err := rw.Validate(); err != nil {
+			add(p, err.Error())
+			continue
+		}
+		if name := rw.RemoteName(); rwNames[name] {
+			add(p+".name", fmt.Sprintf("remote_write name %q is used twice", name))
+		} else {
+			rwNames[name] = true
+		}
 	}
 	return errs
 }

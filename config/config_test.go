@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -204,5 +206,47 @@ receivers:
 	}
 	if c.Receivers[0].SlackConfigs[0].APIURL == nil {
 		t.Fatal("slack_api_url not applied")
+	}
+}
+
+func TestRemoteWriteAndResolveTimeout(t *testing.T) {
+	c, err := Parse([]byte(`global:
+  resolve_timeout: 2m
+remote_write:
+  - url: http://prometheus:9090/api/v1/write
+    name: main
+    remote_timeout: 10s
+    headers: {X-Scope-OrgID: team}
+    basic_auth: {username: u, password: p}
+    write_relabel_configs:
+      - source_labels: [__name__]
+        regex: ALERTS_FOR_STATE
+        action: drop
+    queue_config: {capacity: 500, max_samples_per_send: 100, min_backoff: 50ms, max_backoff: 2s, retry_on_http_429: false}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Global.ResolveTimeout != model.Duration(2*time.Minute) {
+		t.Errorf("resolve_timeout = %v", c.Global.ResolveTimeout)
+	}
+	rw := c.RemoteWrite[0]
+	if rw.URL.String() != "http://prometheus:9090/api/v1/write" || rw.QueueConfig.Capacity != 500 || len(rw.WriteRelabelConfigs) != 1 ||
+		rw.HTTPClientConfig.BasicAuth == nil || *rw.QueueConfig.RetryOnRateLimit {
+		t.Errorf("remote_write: %+v", rw)
+	}
+	if d, _ := Parse([]byte("{}")); d.Global.ResolveTimeout != model.Duration(5*time.Minute) {
+		t.Errorf("default resolve_timeout = %v, want Alertmanager's 5m", d.Global.ResolveTimeout)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"remote_write: [{name: x}]\n", "1:16: remote_write[0]: url: is required"},
+		{"remote_write: [{url: 'http://a/', name: x}, {url: 'http://b/', name: x}]\n", `remote_write name "x" is used twice`},
+		{"remote_write: [{url: 'http://a/', max_shards: 3}]\n", "max_shards"},
+		{"global: {resolve_timeout: 0s}\n", "global.resolve_timeout: must be greater than 0"},
+	} {
+		_, err := Parse([]byte(bad.yaml))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.yaml, err, bad.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package evaluator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -76,13 +77,7 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 	if g.evalFunc != nil {
 		g.evalFunc(ctx, g, ts, batch)
 	} else {
-		shared := map[string]queryResult{}
-		for _, rt := range g.rules {
-			if !rt.rule.IsAlerting() {
-				continue
-			}
-			g.evalRule(ctx, rt, ts, batch, shared)
-		}
+		g.evalRules(ctx, ts, batch)
 	}
 	g.commit(ctx, batch)
 	dur := time.Since(start)
@@ -91,6 +86,61 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 	g.mu.Unlock()
 	g.m.metrics.groupDuration.WithLabelValues(g.key).Set(dur.Seconds())
 	g.m.metrics.groupLastEval.WithLabelValues(g.key).Set(float64(ts.UnixNano()) / 1e9)
+}
+
+// evalRules evaluates the group's rules in order. With remote write
+// configured (Options.Appender), recording rules record and alerting rules
+// write ALERTS and ALERTS_FOR_STATE; without it recording rules are
+// skipped. As in Prometheus, a rule sees what the recording rules before
+// it in the group recorded in this very evaluation: alerter's datasource
+// sees a sample once it is written, so before a rule whose query may read
+// a metric recorded earlier in this evaluation (rules.Rule.MayRead), the
+// samples so far are written and waited for (bounded by the query
+// timeout), and answers shared before that are not reused. If they cannot
+// be written in time, that rule is not evaluated: its state is frozen and
+// its health says why, as for a failing query.
+func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state.Batch) {
+	var app Appender
+	if g.m.opts.Appender != nil {
+		app = g.m.opts.Appender()
+	}
+	shared := map[string]queryResult{}
+	recorded := false // samples of this evaluation's recording rules are not yet written
+	t := ts.Add(-g.queryOffset).UnixMilli()
+	for _, rt := range g.rules {
+		if app == nil && !rt.rule.IsAlerting() {
+			continue
+		}
+		if recorded && rt.waitForRecords {
+			wctx, cancel := context.WithTimeout(ctx, g.m.queryTimeout)
+			err := app.Commit(wctx, true)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			recorded = false
+			clear(shared)
+			if err != nil {
+				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
+				rt.setHealth(ts, 0, fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err))
+				g.log.Warn("recorded series not written; rule not evaluated, alert state frozen", "rule", rt.rule.Name(), "err", err)
+				continue
+			}
+		}
+		if !rt.rule.IsAlerting() {
+			g.evalRecording(ctx, rt, ts, app, shared)
+			recorded = true
+			continue
+		}
+		if g.evalRule(ctx, rt, ts, batch, shared) && app != nil {
+			rt.appendAlertSeries(app, t)
+		}
+	}
+	if app != nil {
+		if err := app.Commit(ctx, false); err != nil {
+			g.log.Warn("queueing samples for remote write failed", "err", err)
+		}
+	}
 }
 
 // queryResult is one query's answer, shared by the rules of a group that
@@ -132,7 +182,9 @@ func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time,
 	return vec, err
 }
 
-func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) {
+// evalRule evaluates an alerting rule at ts; it reports whether its state
+// moved on (false: the query or a condition failed and state is frozen).
+func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) bool {
 	start := time.Now()
 	met := g.m.metrics
 	met.ruleEvals.WithLabelValues(g.key).Inc()
@@ -140,7 +192,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		if ctx.Err() != nil {
-			return // shutting down: not the datasource's fault
+			return false // shutting down: not the datasource's fault
 		}
 		unavailable := IsUnavailable(err)
 		reason := "rule"
@@ -151,7 +203,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		g.m.health.observe(ts, err, unavailable)
 		rt.setHealth(ts, time.Since(start), err)
 		g.log.Warn("query failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
-		return
+		return false
 	}
 	g.m.health.observe(ts, nil, false)
 	res, err := rt.evaluate(ctx, vec, ts, g.m.querier)
@@ -160,7 +212,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		rt.setHealth(ts, time.Since(start), err)
 		g.log.Warn("rule evaluation failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
-		return
+		return false
 	}
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
@@ -170,6 +222,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
 	}
 	rt.setHealth(ts, time.Since(start), err)
+	return true
 }
 
 // commit stores the batch; if that fails the batch is kept and merged into

@@ -52,6 +52,11 @@ type Options struct {
 	DatasourceName string
 	// OnEvents is called after events were stored, to wake the deliverer.
 	OnEvents func()
+	// Appender, when set, gives each group evaluation an Appender for
+	// remote write: recording rules are evaluated and alerting rules'
+	// ALERTS and ALERTS_FOR_STATE series written. nil: recording rules
+	// are skipped.
+	Appender func() Appender
 }
 
 // Manager runs the rule groups and owns their alert state.
@@ -205,11 +210,20 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 			}
 			delete(old, rt.rule.ID)
 			rt.states = prev.states
+			rt.emitted = prev.emitted
 			rt.health, rt.lastError, rt.lastEval, rt.evalDur = prev.health, prev.lastError, prev.lastEval, prev.evalDur
 		}
 	}
 	batch := &state.Batch{Group: "reload"}
 	now := time.Now()
+	if m.opts.Appender != nil && len(old) > 0 {
+		// The series of removed rules end now, as in Prometheus.
+		app := m.opts.Appender()
+		for _, rt := range old {
+			rt.markStale(app, now.UnixMilli())
+		}
+		_ = app.Commit(ctx, false)
+	}
 	for _, rt := range old {
 		res := dropAll(rt.states, now)
 		rt.addExternalLabels(res.Events)
@@ -266,8 +280,19 @@ func (m *Manager) build(set *rules.Set) []*groupRuntime {
 		} else {
 			gr.sched = newIntervalSchedule(gr.key, gr.interval)
 		}
+		var records []string
 		for _, r := range g.Rules {
-			gr.rules = append(gr.rules, newRuleRuntime(r, g.Limit, m.evalOpts))
+			rt := newRuleRuntime(r, g.Limit, m.evalOpts)
+			for _, rec := range records {
+				if r.MayRead(rec) {
+					rt.waitForRecords = true
+					break
+				}
+			}
+			if !r.IsAlerting() {
+				records = append(records, r.Record)
+			}
+			gr.rules = append(gr.rules, rt)
 		}
 		out = append(out, gr)
 	}
@@ -291,7 +316,8 @@ func (g *groupRuntime) stop() {
 }
 
 // restore loads persisted alerts into the rules they belong to. Alerts of
-// rules that no longer exist are resolved and forgotten; pending alerts of
+// rules that no longer exist are resolved and forgotten (pushed alerts,
+// which belong to no rule, are left alone); pending alerts of
 // a group that was not evaluated for longer than the outage tolerance start
 // over, as in Prometheus, while firing ones always stay firing.
 func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.Time) error {
@@ -318,6 +344,9 @@ func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.
 	batch := &state.Batch{Group: "restore"}
 	restored := 0
 	for _, a := range alerts {
+		if a.Key.Pushed() {
+			continue // not a rule's: package ingest owns pushed alerts
+		}
 		rt := byID[a.Key.RuleID]
 		if rt == nil {
 			if a.State == alert.StateFiring {

@@ -8,8 +8,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/state"
 )
 
 const oneRule = `groups:
@@ -435,5 +437,35 @@ func TestCronSchedule(t *testing.T) {
 	next, missed := s.next(first, first.Add(12*time.Minute))
 	if want := first.Add(15 * time.Minute); !next.Equal(want) || missed != 2 {
 		t.Fatalf("next = %v missed %d, want %v and 2", next, missed, want)
+	}
+}
+
+func TestRestoreLeavesPushedAlertsAlone(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	ls := model.LabelSet{"alertname": "FromPrometheus", "instance": "a"}
+	pushed := &alert.Alert{
+		Key:    alert.Key{RuleID: alert.PushedRuleID, ID: ls.Fingerprint()},
+		Labels: ls, State: alert.StateFiring, ActiveAt: t0, FiredAt: t0, LastEvalAt: t0, EndsAt: t0.Add(time.Hour),
+	}
+	if err := st.Commit(context.Background(), &state.Batch{Group: "test", Upserts: []*alert.Alert{pushed}}); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestManager(t, &fakeQuerier{}, st, nil)
+	startManager(t, m, mustParse(t, "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: a > 1\n"))
+	if got := kinds(pendingEvents(t, st)); got != "" {
+		t.Fatalf("restore emitted %q for a pushed alert, which belongs to no rule", got)
+	}
+	stored, err := st.LoadAlerts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 1 || stored[0].Key != pushed.Key || stored[0].State != alert.StateFiring {
+		t.Fatalf("stored after restore: %+v", stored)
+	}
+	if err := m.Update(context.Background(), mustParse(t, "groups: []\n")); err != nil {
+		t.Fatal(err)
+	}
+	if stored, _ := st.LoadAlerts(context.Background()); len(stored) != 1 {
+		t.Fatalf("a reload removed the pushed alert: %+v", stored)
 	}
 }

@@ -59,6 +59,13 @@ type ruleRuntime struct {
 	// each severity label (by rank), built when first needed.
 	bySeverity map[model.Fingerprint][]model.LabelSet
 
+	// emitted are the series written for remote write in the last
+	// successful evaluation (guarded by mu).
+	emitted emitted
+	// waitForRecords: the rule may read what an earlier recording rule of
+	// its group records, so those samples are written before it queries.
+	waitForRecords bool
+
 	// staticAnnotations, when every annotation is static, is built once
 	// and shared by the rule's alerts (nobody modifies an alert's
 	// annotations in place).

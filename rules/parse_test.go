@@ -75,9 +75,11 @@ func TestPrometheusFullFixture(t *testing.T) {
 	// Two TargetDown rules told apart by their labels.
 	ruleByID(t, set, file+";targets/TargetDown")
 	ruleByID(t, set, file+`;targets/TargetDown{severity="page"}`)
-	if len(set.Warnings) != 1 || !strings.Contains(set.Warnings[0].Msg, "not evaluated by alerter") ||
-		set.Warnings[0].Line != 7 || set.Warnings[0].Field != "record" {
+	if len(set.Warnings) != 0 {
 		t.Errorf("warnings: %v", set.Warnings)
+	}
+	if !rec.MayRead("node_cpu_seconds_total") || rec.MayRead("instance:node_cpu_utilisation:rate5m") {
+		t.Errorf("recording rule %q: MayRead is wrong", rec.Query)
 	}
 }
 
@@ -115,7 +117,7 @@ func TestLegacyFixture(t *testing.T) {
 	for _, w := range set.Warnings {
 		msgs = append(msgs, w.Msg)
 	}
-	for _, want := range []string{"an interval of 0", "a negative limit", "not evaluated", "more than one YAML document"} {
+	for _, want := range []string{"an interval of 0", "a negative limit", "more than one YAML document"} {
 		if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, want) }) {
 			t.Errorf("no warning %q in %q", want, msgs)
 		}
@@ -393,5 +395,36 @@ func TestParseErrorsInline(t *testing.T) {
 			}
 			checkErrors(t, "r.yml", err.(ErrorList), tt.want)
 		})
+	}
+}
+
+func TestMayRead(t *testing.T) {
+	for _, tt := range []struct {
+		expr string
+		yes  []string
+		no   []string
+	}{
+		{`job:errors:rate5m > 0.1`, []string{"job:errors:rate5m"}, []string{"up"}},
+		{`sum(rate(http_total[5m])) / on() group_left avg_over_time(job:x[10m])`, []string{"http_total", "job:x"}, []string{"job:y"}},
+		{`{__name__=~"job:.*", env="prod"}`, []string{"job:x"}, []string{"up"}},
+		{`{job="a"}`, []string{"anything"}, nil},
+		{`max_over_time(job:x[5m:1m]) > 1`, []string{"job:x"}, []string{"up"}},
+		{`vector(1)`, nil, []string{"up"}},
+	} {
+		groups, _, err := Parse("t.yml", []byte("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '"+tt.expr+"'\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := groups[0].Rules[0]
+		for _, m := range tt.yes {
+			if !r.MayRead(m) {
+				t.Errorf("%s: MayRead(%s) = false", tt.expr, m)
+			}
+		}
+		for _, m := range tt.no {
+			if r.MayRead(m) {
+				t.Errorf("%s: MayRead(%s) = true", tt.expr, m)
+			}
+		}
 	}
 }

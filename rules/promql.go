@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
 )
@@ -27,11 +28,12 @@ func newPromQLParser() parser.Parser {
 
 // parsePromQL parses q, the value of n, and reports syntax errors at their
 // position in the file. It returns the expression's canonical form
-// (Prometheus's own printing of the parsed expression), or "" on error.
-func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) string {
+// (Prometheus's own printing of the parsed expression), or "" on error,
+// and the metric-name matchers of its selectors (see Rule.MayRead).
+func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) (string, [][]*labels.Matcher) {
 	expr, err := p.promql.ParseExpr(q)
 	if err == nil {
-		return expr.String()
+		return expr.String(), nameMatchers(expr)
 	}
 	const prefix = "could not parse expression: "
 	var (
@@ -48,5 +50,27 @@ func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) string {
 	default:
 		p.errorf(n, field, "%s%v", prefix, err)
 	}
-	return ""
+	return "", nil
+}
+
+// nameMatchers returns, for each vector selector of expr (also inside
+// range selectors and subqueries), its matchers on __name__: empty for a
+// selector that names no metric and so may read any.
+func nameMatchers(expr parser.Expr) [][]*labels.Matcher {
+	var out [][]*labels.Matcher
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		ms := []*labels.Matcher{}
+		for _, m := range vs.LabelMatchers {
+			if m.Name == labels.MetricName {
+				ms = append(ms, m)
+			}
+		}
+		out = append(out, ms)
+		return nil
+	})
+	return out
 }

@@ -64,17 +64,16 @@ func (p *fileParser) query(r *Rule, rr *rawRule, n *yaml.Node) {
 		p.errorf(&rr.Query, "query", "only one of 'expr' and 'query' must be set")
 	case expr != "":
 		r.Query = expr
-		r.QueryKey = p.parsePromQL(&rr.Expr, "expr", expr)
+		r.QueryKey, r.reads = p.parsePromQL(&rr.Expr, "expr", expr)
 	case query != "":
 		r.Query = query
-		r.QueryKey = p.parsePromQL(&rr.Query, "query", query)
+		r.QueryKey, r.reads = p.parsePromQL(&rr.Query, "query", query)
 	default:
 		p.errorf(nodeOr(&rr.Expr, nodeOr(&rr.Query, n)), "expr", "field 'expr' must be set in rule")
 	}
 }
 
-// recording applies the checks specific to recording rules, which alerter
-// loads (so that Prometheus rule files load unchanged) but never evaluates.
+// recording applies the checks specific to recording rules.
 func (p *fileParser) recording(r *Rule, rr *rawRule, annotations stringMap) {
 	if !validName(r.Record) {
 		p.errorf(&rr.Record, "record", "invalid recording rule name: %s", r.Record)
@@ -107,9 +106,6 @@ func (p *fileParser) recording(r *Rule, rr *rawRule, annotations stringMap) {
 			}
 			p.errorf(n, ext.name, "invalid field '%s' in recording rule", ext.name)
 		}
-	}
-	if r.Alert == "" {
-		p.warnf(&rr.Record, "record", "recording rule %q loaded but not evaluated by alerter", r.Record)
 	}
 }
 

@@ -8,6 +8,7 @@ package rules
 import (
 	"time"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/robfig/cron/v3"
 )
 
@@ -36,8 +37,7 @@ type Group struct {
 // Key identifies the group across reloads: its file and its name.
 func (g *Group) Key() string { return g.File + ";" + g.Name }
 
-// Rule is one alerting rule (or a recording rule, which alerter loads but
-// does not evaluate).
+// Rule is one alerting or recording rule.
 type Rule struct {
 	// ID is the rule's stable identity within the whole rule set: group key,
 	// rule name and static labels (with an ordinal when that repeats). State
@@ -81,6 +81,31 @@ type Rule struct {
 	AnnotationTemplates map[string]*Template
 	Line                int
 	Column              int
+
+	// reads holds the __name__ matchers of each selector of the query.
+	reads [][]*labels.Matcher
+}
+
+// MayRead reports whether the rule's query may read series of the named
+// metric: one of its selectors names it, matches it by regular
+// expression, or names no metric at all. The evaluator uses it to make a
+// rule see what an earlier recording rule of its group recorded in the
+// same evaluation, as in Prometheus. A rule not loaded from a file reads
+// nothing.
+func (r *Rule) MayRead(metric string) bool {
+	for _, ms := range r.reads {
+		all := true
+		for _, m := range ms {
+			if !m.Matches(metric) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // IsAlerting reports whether the rule is an alerting rule.

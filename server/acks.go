@@ -41,7 +41,7 @@ func (s *Server) acksChanged() {
 func (s *Server) mountAckAPI() error {
 	h, err := ackapi.New(ackapi.Options{
 		Acks:   s.acks,
-		Alerts: s.mgr.Alerts,
+		Alerts: s.allAlerts,
 		Logger: s.log.With("component", "ackapi"),
 	})
 	if err != nil {
@@ -64,7 +64,7 @@ func (s *Server) gcAcks(ctx context.Context, now time.Time) {
 	if s.acks.Len() == 0 {
 		return
 	}
-	if n, err := s.acks.GC(ctx, s.mgr.Alerts(), now); err != nil {
+	if n, err := s.acks.GC(ctx, s.allAlerts(), now); err != nil {
 		s.log.Warn("acknowledgement GC failed", "err", err)
 	} else if n > 0 {
 		s.log.Debug("deleted old acknowledgements", "count", n)

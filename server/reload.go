@@ -46,9 +46,10 @@ func (s *Server) reload(ctx context.Context) error {
 		s.log.Warn(w.Error())
 	}
 	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences {
-		s.log.Warn("datasource, storage, listen address and silences.retention changes take effect after a restart")
+		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences || !sameRemoteWrite(cfg, s.cfg) {
+		s.log.Warn("datasource, storage, listen address, silences.retention and remote_write changes take effect after a restart")
 	}
+	s.warnUnrecorded(set, cfg)
 	write, read, err := cfg.Web.Auth.Tokens()
 	if err != nil {
 		return err
@@ -72,7 +73,8 @@ func (s *Server) reload(ctx context.Context) error {
 	// Keep the settings that were not applied, so the comparison above
 	// keeps warning until a restart.
 	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
-	cfg.Silences = s.cfg.Silences
+	cfg.Silences, cfg.RemoteWrite = s.cfg.Silences, s.cfg.RemoteWrite
+	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
 	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
 	return nil

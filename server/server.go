@@ -22,6 +22,8 @@ import (
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
+	"github.com/alerter/alerter/ingest"
+	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/silence"
 	"github.com/alerter/alerter/state/sqlite"
@@ -47,6 +49,10 @@ type Server struct {
 	cfg   *config.Config
 	store *sqlite.Store
 	mgr   *evaluator.Manager
+	// ingest holds the alerts pushed to the API.
+	ingest *ingest.Ingester
+	// rw writes recorded samples and ALERTS series to remote_write.
+	rw    *remotewrite.Writer
 	deliv *pipeline
 	api   *web.API
 	auth  *web.Auth
@@ -106,6 +112,10 @@ func New(opts Options) (*Server, error) {
 		s.log.Warn(w.Error())
 	}
 	s.cfg = cfg
+	if err := s.openRemoteWrite(cfg); err != nil {
+		return nil, err
+	}
+	s.warnUnrecorded(set, cfg)
 
 	ds, err := datasource.New(datasource.Options{
 		URL:        cfg.Datasource.URL,
@@ -126,6 +136,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := s.openAcks(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := s.openIngest(cfg); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -152,12 +166,15 @@ func New(opts Options) (*Server, error) {
 	s.api = web.New(web.Options{
 		Auth:       s.auth,
 		Rules:      s.mgr,
-		Ready:      s.mgr.Ready,
+		Ready:      s.ready,
 		Reload:     s.Reload,
 		LastReload: s.lastReload,
 		Metrics:    promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
 		Logger:     s.log,
 		StartTime:  start,
+		// Pushed alerts: Alertmanager's API v1 shape, and the listing.
+		PushedAlerts: s.ingest.Alerts,
+		Push:         s.ingest,
 	})
 	if err := s.mountAMAPI(start); err != nil {
 		_ = st.Close()
@@ -208,6 +225,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 		DatasourceDownAfter: downAfter,
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
+		Appender:            s.appender(),
 	}
 }
 
@@ -252,13 +270,19 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.mgr.Start(ctx, s.pending); err != nil {
 		return err
 	}
+	if err := s.ingest.Restore(ctx, time.Now()); err != nil {
+		s.mgr.Stop()
+		return err
+	}
 	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	s.pending = nil
 
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(6)
 	go func() { defer wg.Done(); s.deliv.run(ctx) }()
+	go func() { defer wg.Done(); s.rw.Run(ctx) }()
+	go func() { defer wg.Done(); s.ingest.Run(ctx) }()
 	go func() { defer wg.Done(); s.watchRuleFiles(ctx) }()
 	go func() { defer wg.Done(); s.prune(ctx) }()
 	go func() { defer wg.Done(); s.maintainSilences(ctx) }()

@@ -45,11 +45,12 @@ func (s *Server) mountAMAPI(start time.Time) error {
 	ih := &inhibitCache{s: s}
 	h, err := amapi.New(amapi.Options{
 		Silences:      s.silences,
-		Alerts:        s.mgr.Alerts,
+		Alerts:        s.allAlerts,
 		InhibitedBy:   ih.inhibitedBy,
 		Receivers:     s.receiversOf,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
+		Push:          s.ingest,
 		Version:       s.opts.Version,
 		StartTime:     start,
 		Logger:        s.log.With("component", "amapi"),
@@ -89,14 +90,14 @@ func (s *Server) maintainSilences(ctx context.Context) {
 			gc = true
 		}
 		// Before state is restored every alert looks resolved.
-		if !s.mgr.Ready() {
+		if !s.ready() {
 			continue
 		}
 		now := time.Now()
 		// Gathering every alert costs a copy of each: only when a silence
 		// waits for its alerts to resolve.
 		if s.silences.HasUntilResolved(now) {
-			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(s.mgr.Alerts()), now); err != nil {
+			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(s.allAlerts()), now); err != nil {
 				s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
 			} else if len(ids) > 0 {
 				s.log.Info("expired silences whose alerts resolved", "silences", ids)
@@ -168,7 +169,7 @@ func (c *inhibitCache) inhibitedBy(ls model.LabelSet) []string {
 	c.mu.Lock()
 	if c.snap == nil || c.ih != ih || time.Since(c.at) > time.Second {
 		c.ih, c.at = ih, time.Now()
-		c.snap = ih.Snapshot(firingLabels(c.s.mgr.Alerts()))
+		c.snap = ih.Snapshot(firingLabels(c.s.allAlerts()))
 	}
 	snap := c.snap
 	c.mu.Unlock()

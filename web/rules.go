@@ -188,7 +188,8 @@ func (a *API) rules(w http.ResponseWriter, r *http.Request) {
 	writeData(w, map[string]any{"groups": groups})
 }
 
-// alerts serves GET /api/v1/alerts: every pending and firing alert.
+// alerts serves GET /api/v1/alerts: every pending and firing alert,
+// evaluated ones then pushed ones.
 func (a *API) alerts(w http.ResponseWriter, _ *http.Request) {
 	out := []apiAlert{}
 	for _, g := range a.opts.Rules.Groups() {
@@ -196,6 +197,11 @@ func (a *API) alerts(w http.ResponseWriter, _ *http.Request) {
 			for _, al := range rs.Alerts {
 				out = append(out, toAPIAlert(al))
 			}
+		}
+	}
+	if a.opts.PushedAlerts != nil {
+		for _, al := range a.opts.PushedAlerts() {
+			out = append(out, toAPIAlert(al))
 		}
 	}
 	writeData(w, map[string]any{"alerts": out})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/evaluator"
 	"github.com/alerter/alerter/web/internal/envelope"
 )
@@ -41,6 +42,12 @@ type Options struct {
 	StartTime time.Time
 	// Auth, when set, requires bearer tokens (see Auth).
 	Auth *Auth
+	// PushedAlerts returns the firing alerts pushed to alerter; GET
+	// /api/v1/alerts lists them after the evaluated ones. nil: none.
+	PushedAlerts func() []*alert.Alert
+	// Push takes in alerts posted to POST /api/v1/alerts (Alertmanager's
+	// API v1); nil leaves that method unserved.
+	Push AlertReceiver
 }
 
 // API is the HTTP handler.
@@ -57,6 +64,9 @@ func New(opts Options) *API {
 	a := &API{opts: opts, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/rules", a.rules)
 	a.mux.HandleFunc("GET /api/v1/alerts", a.alerts)
+	if opts.Push != nil {
+		a.mux.HandleFunc("POST /api/v1/alerts", a.postAlerts)
+	}
 	a.mux.HandleFunc("GET /api/v1/status/runtimeinfo", a.runtimeInfo)
 	a.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -24,6 +24,16 @@ type Options struct {
 	JobName string
 	// ExtraArgs are appended to the command line.
 	ExtraArgs []string
+	// Alertmanagers are host:port addresses Prometheus sends its alerts to
+	// (alerting.alertmanagers, static_configs, api_version v2), e.g. an
+	// alerter that takes pushed alerts.
+	Alertmanagers []string
+	// AlertmanagerToken, when set, is sent to the Alertmanagers as a
+	// bearer token (authorization.credentials).
+	AlertmanagerToken string
+	// RemoteWriteReceiver starts Prometheus with its remote-write receiver
+	// (--web.enable-remote-write-receiver, at /api/v1/write).
+	RemoteWriteReceiver bool
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +67,16 @@ func (o Options) configYAML() (string, error) {
 			fmt.Fprintf(&b, "  - %s\n", yamlString(abs))
 		}
 	}
+	if len(o.Alertmanagers) > 0 {
+		b.WriteString("alerting:\n  alertmanagers:\n    - api_version: v2\n      timeout: 5s\n")
+		if o.AlertmanagerToken != "" {
+			fmt.Fprintf(&b, "      authorization:\n        credentials: %s\n", yamlString(o.AlertmanagerToken))
+		}
+		b.WriteString("      static_configs:\n        - targets:\n")
+		for _, am := range o.Alertmanagers {
+			fmt.Fprintf(&b, "            - %s\n", yamlString(am))
+		}
+	}
 	if len(o.Targets) > 0 {
 		fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    honor_labels: true\n    static_configs:\n      - targets:\n",
 			yamlString(o.JobName))
@@ -76,4 +96,13 @@ func promDuration(d time.Duration) string {
 func yamlString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// args are the command-line arguments opts add to Prometheus's own.
+func (o Options) args() []string {
+	var out []string
+	if o.RemoteWriteReceiver {
+		out = append(out, "--web.enable-remote-write-receiver")
+	}
+	return append(out, o.ExtraArgs...)
 }

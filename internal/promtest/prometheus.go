@@ -52,7 +52,7 @@ func Start(t testing.TB, opts Options) *Prometheus {
 		cfgPath: filepath.Join(dir, "prometheus.yml"),
 		dataDir: filepath.Join(dir, "data"),
 		logPath: filepath.Join(dir, "prometheus.log"),
-		extra:   opts.ExtraArgs,
+		extra:   opts.args(),
 		client:  newClient(),
 	}
 	cfg, err := opts.configYAML()

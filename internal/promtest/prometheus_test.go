@@ -112,6 +112,26 @@ func TestConfigYAML(t *testing.T) {
 	}
 }
 
+func TestConfigYAMLAlerting(t *testing.T) {
+	o := Options{Alertmanagers: []string{"127.0.0.1:9095"}, AlertmanagerToken: "s3cret", RemoteWriteReceiver: true}.withDefaults()
+	got, err := o.configYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"alerting:\n  alertmanagers:\n    - api_version: v2\n",
+		"      authorization:\n        credentials: \"s3cret\"\n",
+		"      static_configs:\n        - targets:\n            - \"127.0.0.1:9095\"\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %q:\n%s", want, got)
+		}
+	}
+	if args := o.args(); len(args) != 1 || args[0] != "--web.enable-remote-write-receiver" {
+		t.Errorf("args = %q", args)
+	}
+}
+
 func TestStartReportsPrometheusFailure(t *testing.T) {
 	Binary(t)
 	rules := filepath.Join(t.TempDir(), "bad.yml")

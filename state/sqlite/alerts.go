@@ -10,10 +10,10 @@ import (
 
 const (
 	alertColumns = `rule_id, fp, labels, annotations, state, value_bits, generator_url,
-		active_at, fired_at, resolved_at, keep_firing_since, last_eval_at, severity_raised_at`
+		active_at, fired_at, resolved_at, keep_firing_since, last_eval_at, severity_raised_at, ends_at`
 
 	upsertAlertSQL = `INSERT INTO alerts (` + alertColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (rule_id, fp) DO UPDATE SET
 			labels = excluded.labels,
 			annotations = excluded.annotations,
@@ -25,7 +25,8 @@ const (
 			resolved_at = excluded.resolved_at,
 			keep_firing_since = excluded.keep_firing_since,
 			last_eval_at = excluded.last_eval_at,
-			severity_raised_at = excluded.severity_raised_at`
+			severity_raised_at = excluded.severity_raised_at,
+			ends_at = excluded.ends_at`
 
 	deleteAlertSQL = `DELETE FROM alerts WHERE rule_id = ? AND fp = ?`
 
@@ -54,7 +55,7 @@ func alertArgs(a *alert.Alert) ([]any, error) {
 	return []any{
 		a.Key.RuleID, encodeFingerprint(a.Key.ID), labels, annotations,
 		int64(a.State), encodeValue(a.Value), a.GeneratorURL,
-		ts[0], ts[1], ts[2], ts[3], ts[4], ts[5],
+		ts[0], ts[1], ts[2], ts[3], ts[4], ts[5], ts[6],
 	}, nil
 }
 
@@ -71,10 +72,10 @@ func (s *Store) LoadAlerts(ctx context.Context) ([]*alert.Alert, error) {
 			a                   alert.Alert
 			fp, st, value       int64
 			labels, annotations []byte
-			ts                  [6]int64
+			ts                  [7]int64
 		)
 		if err := rows.Scan(&a.Key.RuleID, &fp, &labels, &annotations, &st, &value, &a.GeneratorURL,
-			&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5]); err != nil {
+			&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6]); err != nil {
 			return nil, fmt.Errorf("sqlite state: loading alerts: %w", err)
 		}
 		a.Key.ID = decodeFingerprint(fp)

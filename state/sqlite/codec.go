@@ -105,20 +105,21 @@ type alertSnapshot struct {
 	KeepFiringSince  int64    `json:"keep_firing_since"`
 	LastEvalAt       int64    `json:"last_eval_at"`
 	SeverityRaisedAt int64    `json:"severity_raised_at"`
+	EndsAt           int64    `json:"ends_at,omitempty"`
 }
 
 // alertTimes lists an alert's times in one fixed order, shared by the
 // snapshot and the alerts table so neither can forget one.
-func alertTimes(a *alert.Alert) [6]*time.Time {
-	return [6]*time.Time{
+func alertTimes(a *alert.Alert) [7]*time.Time {
+	return [7]*time.Time{
 		&a.ActiveAt, &a.FiredAt, &a.ResolvedAt,
-		&a.KeepFiringSince, &a.LastEvalAt, &a.SeverityRaisedAt,
+		&a.KeepFiringSince, &a.LastEvalAt, &a.SeverityRaisedAt, &a.EndsAt,
 	}
 }
 
 // encodeAlertTimes encodes alertTimes(a) in order.
-func encodeAlertTimes(a *alert.Alert) ([6]int64, error) {
-	var out [6]int64
+func encodeAlertTimes(a *alert.Alert) ([7]int64, error) {
+	var out [7]int64
 	for i, t := range alertTimes(a) {
 		n, err := encodeTime(*t)
 		if err != nil {
@@ -130,7 +131,7 @@ func encodeAlertTimes(a *alert.Alert) ([6]int64, error) {
 }
 
 // decodeAlertTimes sets a's times from encodeAlertTimes' output.
-func decodeAlertTimes(a *alert.Alert, ns [6]int64) {
+func decodeAlertTimes(a *alert.Alert, ns [7]int64) {
 	for i, t := range alertTimes(a) {
 		*t = decodeTime(ns[i])
 	}
@@ -156,6 +157,7 @@ func encodeSnapshot(a *alert.Alert) (string, error) {
 		KeepFiringSince:  ts[3],
 		LastEvalAt:       ts[4],
 		SeverityRaisedAt: ts[5],
+		EndsAt:           ts[6],
 	})
 	if err != nil {
 		return "", err
@@ -185,9 +187,9 @@ func decodeSnapshot(b []byte) (alert.Alert, error) {
 		Value:        v,
 		GeneratorURL: s.GeneratorURL,
 	}
-	decodeAlertTimes(&a, [6]int64{
+	decodeAlertTimes(&a, [7]int64{
 		s.ActiveAt, s.FiredAt, s.ResolvedAt,
-		s.KeepFiringSince, s.LastEvalAt, s.SeverityRaisedAt,
+		s.KeepFiringSince, s.LastEvalAt, s.SeverityRaisedAt, s.EndsAt,
 	})
 	return a, nil
 }

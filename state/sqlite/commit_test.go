@@ -27,7 +27,9 @@ func TestAlertRoundTrip(t *testing.T) {
 		{"zero times", func(a *alert.Alert) {
 			a.ActiveAt, a.FiredAt, a.ResolvedAt = time.Time{}, time.Time{}, time.Time{}
 			a.KeepFiringSince, a.LastEvalAt, a.SeverityRaisedAt = time.Time{}, time.Time{}, time.Time{}
+			a.EndsAt = time.Time{}
 		}},
+		{"pushed", func(a *alert.Alert) { a.Key.RuleID = alert.PushedRuleID }},
 		{"NaN", func(a *alert.Alert) { a.Value = math.NaN() }},
 		{"+Inf", func(a *alert.Alert) { a.Value = math.Inf(1) }},
 		{"-Inf", func(a *alert.Alert) { a.Value = math.Inf(-1) }},

@@ -59,6 +59,7 @@ func sampleAlert(rule string, i int) *alert.Alert {
 		FiredAt:          t0.Add(time.Duration(i)*time.Second + time.Minute),
 		LastEvalAt:       t0.Add(time.Hour),
 		SeverityRaisedAt: t0.Add(time.Duration(i) * time.Nanosecond),
+		EndsAt:           t0.Add(2*time.Hour + time.Duration(i)*time.Millisecond),
 	}
 }
 

@@ -55,7 +55,14 @@ func migrations() []string {
 		`CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL`,
 		// 5: PruneDelivered deletes by delivery time.
 		`CREATE INDEX outbox_delivered_at ON outbox (delivered_at) WHERE delivered_at IS NOT NULL`,
-	}, append(append(notifyMigrations(), silenceMigrations()...), ackMigrations()...)...)
+	}, append(append(append(notifyMigrations(), silenceMigrations()...), ackMigrations()...), pushMigrations()...)...)
+}
+
+// pushMigrations add what pushed alerts need: their endsAt.
+func pushMigrations() []string {
+	return []string{
+		`ALTER TABLE alerts ADD COLUMN ends_at INTEGER NOT NULL DEFAULT 0`,
+	}
 }
 
 // SchemaVersionError reports a database written by a newer alerter, whose

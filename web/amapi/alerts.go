@@ -65,6 +65,7 @@ func (a *API) toGettableAlert(al *alert.Alert, now time.Time) gettableAlert {
 		Labels:       al.Labels,
 		Annotations:  al.Annotations,
 		StartsAt:     apiTime(firstNonZero(al.FiredAt, al.ActiveAt)),
+		EndsAt:       apiTime(al.EndsAt),
 		UpdatedAt:    apiTime(firstNonZero(al.LastEvalAt, al.FiredAt, al.ActiveAt)),
 		GeneratorURL: al.GeneratorURL,
 		Fingerprint:  al.Fingerprint().String(),

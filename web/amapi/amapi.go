@@ -60,6 +60,12 @@ type Options struct {
 	Logger     *slog.Logger
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
+	// Push takes in alerts posted to POST /api/v2/alerts; nil refuses
+	// them with 405.
+	Push AlertReceiver
+	// MaxAlertsBodyBytes bounds a POST /api/v2/alerts body
+	// (DefaultMaxAlertsBodyBytes when 0).
+	MaxAlertsBodyBytes int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -81,6 +87,9 @@ func New(o Options) (*API, error) {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxAlertsBodyBytes <= 0 {
+		o.MaxAlertsBodyBytes = DefaultMaxAlertsBodyBytes
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -127,12 +136,4 @@ func (a *API) route(path string, methods map[string]http.HandlerFunc) {
 		writeCodeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed,
 			"method "+r.Method+" is not allowed, but ["+strings.Join(allowed, ",")+"] are")
 	})
-}
-
-// postAlerts refuses alerts pushed by Prometheus or anyone else: alerter
-// evaluates its own rules, and an accepted alert would never be seen.
-func (a *API) postAlerts(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Allow", "GET")
-	writeCodeError(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed,
-		"alerter evaluates its own alerting rules and does not accept alerts; method POST is not allowed, but [GET] are")
 }

@@ -58,6 +58,18 @@ func parseError(format string, args ...any) *requestError {
 // readSilenceBody decodes a postableSilence from r's body, which is at
 // most limit bytes.
 func readSilenceBody(w http.ResponseWriter, r *http.Request, limit int64) (*postableSilence, *requestError) {
+	b, rerr := readBody(w, r, limit)
+	if rerr != nil {
+		if rerr.status == http.StatusBadRequest {
+			rerr = parseError("%s", rerr.msg)
+		}
+		return nil, rerr
+	}
+	return decodeSilence(b)
+}
+
+// readBody reads r's body, which is at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *requestError) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -65,9 +77,10 @@ func readSilenceBody(w http.ResponseWriter, r *http.Request, limit int64) (*post
 			return nil, &requestError{status: http.StatusRequestEntityTooLarge, code: http.StatusRequestEntityTooLarge,
 				msg: fmt.Sprintf("request body is larger than %d bytes", limit)}
 		}
-		return nil, parseError("the body could not be read: %v", err)
+		return nil, &requestError{status: http.StatusBadRequest, code: http.StatusBadRequest,
+			msg: fmt.Sprintf("the body could not be read: %v", err)}
 	}
-	return decodeSilence(b)
+	return b, nil
 }
 
 // decodeSilence decodes one JSON object. Alertmanager answers a missing

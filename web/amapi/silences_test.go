@@ -395,7 +395,7 @@ func TestPathsAndMethods(t *testing.T) {
 		{http.MethodPut, "/api/v2/silences", 405, "GET,POST", "method PUT is not allowed, but [GET,POST] are"},
 		{http.MethodPost, "/api/v2/silence/s1", 405, "DELETE,GET", "method POST is not allowed"},
 		{http.MethodGet, "/api/v2/silences/preview", 405, "POST", "method GET is not allowed"},
-		{http.MethodPost, "/api/v2/alerts", 405, "GET", "does not accept alerts"},
+		{http.MethodPost, "/api/v2/alerts", 405, "GET", "does not accept pushed alerts"},
 		{http.MethodHead, "/api/v2/silences", 200, "", ""},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
