@@ -52,6 +52,9 @@ type Options struct {
 	DatasourceName string
 	// OnEvents is called after events were stored, to wake the deliverer.
 	OnEvents func()
+	// EvalHistory is how many evaluations of each rule are kept for the
+	// API (DefaultEvalHistory when 0; negative keeps none).
+	EvalHistory int
 }
 
 // Manager runs the rule groups and owns their alert state.
@@ -70,6 +73,7 @@ type Manager struct {
 	mu       sync.RWMutex
 	groups   []*groupRuntime
 	internal *groupRuntime
+	byID     map[string]*ruleRuntime
 	ctx      context.Context
 	running  bool
 	ready    bool
@@ -96,6 +100,9 @@ func New(opts Options) (*Manager, error) {
 	if opts.OutageTolerance <= 0 {
 		opts.OutageTolerance = time.Hour
 	}
+	if opts.EvalHistory == 0 {
+		opts.EvalHistory = DefaultEvalHistory
+	}
 	if opts.DatasourceDownAfter == 0 {
 		opts.DatasourceDownAfter = 5 * time.Minute
 	}
@@ -117,6 +124,7 @@ func New(opts Options) (*Manager, error) {
 			externalURL:       opts.ExternalURL,
 			generatorBase:     opts.GeneratorURLBase,
 			resolvedRetention: opts.ResolvedRetention,
+			evalHistory:       opts.EvalHistory,
 		},
 	}
 	m.metrics = newMetrics(opts.Registerer, m)
@@ -157,6 +165,7 @@ func (m *Manager) Start(ctx context.Context, set *rules.Set) error {
 	if m.internal != nil {
 		m.startGroup(ctx, m.internal)
 	}
+	m.indexRules()
 	m.running, m.ready = true, true
 	return nil
 }
@@ -206,6 +215,7 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 			delete(old, rt.rule.ID)
 			rt.states = prev.states
 			rt.health, rt.lastError, rt.lastEval, rt.evalDur = prev.health, prev.lastError, prev.lastEval, prev.evalDur
+			rt.history = prev.history.resize(m.evalOpts.evalHistory)
 		}
 	}
 	batch := &state.Batch{Group: "reload"}
@@ -233,6 +243,7 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 		}
 	}
 	m.groups = newGroups
+	m.indexRules()
 	for _, g := range m.groups {
 		m.startGroup(m.ctx, g)
 	}

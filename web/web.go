@@ -16,6 +16,17 @@ import (
 // Manager satisfies it.
 type RuleSource interface {
 	Groups() []evaluator.GroupStatus
+	// Evaluations returns a rule's last evaluations, newest first.
+	Evaluations(ruleID string, limit int) ([]evaluator.Evaluation, bool)
+}
+
+// DatasourceStatus is the datasource's health as runtimeinfo reports it.
+type DatasourceStatus struct {
+	// URL is the datasource's address without credentials.
+	URL string
+	// FailingSince is when queries started failing as unavailable; zero
+	// while the datasource answers.
+	FailingSince time.Time
 }
 
 // ReloadStatus describes the last configuration (re)load.
@@ -41,6 +52,12 @@ type Options struct {
 	StartTime time.Time
 	// Auth, when set, requires bearer tokens (see Auth).
 	Auth *Auth
+	// Datasource reports the datasource's health for runtimeinfo; nil
+	// leaves it out.
+	Datasource func() DatasourceStatus
+	// Storage describes where state is kept ("sqlite:/var/lib/alerter"),
+	// for runtimeinfo.
+	Storage string
 }
 
 // API is the HTTP handler.
@@ -118,6 +135,17 @@ func (a *API) runtimeInfo(w http.ResponseWriter, _ *http.Request) {
 		if st.Error != "" {
 			info["lastConfigError"] = st.Error
 		}
+	}
+	if a.opts.Datasource != nil {
+		ds := a.opts.Datasource()
+		d := map[string]any{"url": ds.URL, "up": ds.FailingSince.IsZero()}
+		if !ds.FailingSince.IsZero() {
+			d["failingSince"] = ds.FailingSince
+		}
+		info["datasource"] = d
+	}
+	if a.opts.Storage != "" {
+		info["storage"] = a.opts.Storage
 	}
 	writeData(w, info)
 }
