@@ -158,6 +158,13 @@ func New(opts Options) (*Server, error) {
 		Metrics:    promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
 		Logger:     s.log,
 		StartTime:  start,
+		Datasource: func() web.DatasourceStatus {
+			s.reloadMu.Lock()
+			u := s.cfg.Datasource.URL
+			s.reloadMu.Unlock()
+			return web.DatasourceStatus{URL: redactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
+		},
+		Storage: "sqlite:" + cfg.Storage.Path,
 	})
 	if err := s.mountAMAPI(start); err != nil {
 		_ = st.Close()
@@ -172,6 +179,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.api.Handle("/slack/interactions", &s.slackInt)
+	if err := s.mountUI(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -48,6 +48,8 @@ func (s *Server) mountAMAPI(start time.Time) error {
 		Alerts:        s.mgr.Alerts,
 		InhibitedBy:   ih.inhibitedBy,
 		Receivers:     s.receiversOf,
+		GroupsOf:      s.groupsOf,
+		Escalation:    s.escalationOf,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
 		Version:       s.opts.Version,

@@ -62,8 +62,9 @@ type Options struct {
 
 // API is the HTTP handler.
 type API struct {
-	opts Options
-	mux  *http.ServeMux
+	opts   Options
+	mux    *http.ServeMux
+	public *http.ServeMux
 }
 
 // New builds the API handler.
@@ -71,7 +72,7 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &API{opts: opts, mux: http.NewServeMux()}
+	a := &API{opts: opts, mux: http.NewServeMux(), public: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/rules", a.rules)
 	a.mux.HandleFunc("GET /api/v1/alerts", a.alerts)
 	a.mux.HandleFunc("GET /api/v1/status/runtimeinfo", a.runtimeInfo)
@@ -90,6 +91,10 @@ func New(opts Options) *API {
 
 // ServeHTTP implements http.Handler.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, pattern := a.public.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
 	if a.opts.Auth != nil && !a.opts.Auth.allowed(r) {
 		unauthorized(w)
 		return
@@ -99,6 +104,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Handle adds a handler, so later issues can mount more API routes.
 func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
+
+// HandlePublic adds a handler served without a token even when Auth
+// requires one: for content that holds no data, such as the web UI's
+// static files, which must load before the page can ask for a token.
+// Its patterns take precedence over Handle's.
+func (a *API) HandlePublic(pattern string, h http.Handler) { a.public.Handle(pattern, h) }
 
 func (a *API) ready(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
