@@ -111,13 +111,3 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("ETag", f.etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 }
-
-// Public reports whether a request is for the UI's static files, which
-// hold no data and are served without a token so that the page can load
-// and ask for one.
-func Public(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
-	}
-	return r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, Prefix)
-}

@@ -140,7 +140,7 @@ export function mount(ctx) {
       const s = d.silences.get(id);
       badges.push(h('span', {class: 'badge mute silenced', title: s ? `Silence ${id}: ${s.comment}` : id},
         'Silenced by ', h('a', {href: hashFor(['silences', id])}, s ? s.createdBy || id : id),
-        s ? [' until ', timeEl(s.endsAt)] : null, s && s.untilResolved ? ' (or resolved)' : null));
+        s ? [', ends ', timeEl(s.endsAt)] : null, s && s.untilResolved ? ' (or when resolved)' : null));
     }
     for (const fp of st.inhibitedBy || []) {
       badges.push(h('span', {class: 'badge mute inhibited', title: 'Inhibited by the firing alert ' + fp}, 'Inhibited by ', d.names.get(fp) || fp));

@@ -3,7 +3,7 @@
 // its last evaluations (updates=N, kept in memory by the evaluator).
 import {h, replace, preserve} from '../dom.js';
 import {get, query} from '../api.js';
-import {timeEl, promDuration, value, absTime, parseTime} from '../format.js';
+import {timeEl, promDuration, value} from '../format.js';
 import * as M from '../matchers.js';
 import {labelChips, empty, props, healthEl, sevBadge} from '../widgets.js';
 
@@ -113,21 +113,18 @@ function rulePage(ctx, id) {
         ['Alerts', `${c.firing} firing, ${c.pending} pending`],
       ]))),
       h('h2', null, 'Active alerts'),
-      (r.alerts || []).length ? h('div', {class: 'card table-wrap'}, h('table', {id: 'rule-alerts'},
-        h('thead', null, h('tr', null, ['State', 'Labels', 'Value', 'Active since'].map(t => h('th', {scope: 'col'}, t)))),
-        h('tbody', null, r.alerts.map(a => h('tr', null,
-          h('td', null, h('span', {class: a.state === 'firing' ? 'badge crit' : 'badge warn'}, a.state)),
-          h('td', null, labelChips(a.labels, {exclude: ['alertname']})),
-          h('td', null, value(a.value)),
-          h('td', null, timeEl(a.activeAt))))))) : empty('No pending or firing alert.'),
+      (r.alerts || []).length ? h('div', {class: 'card', id: 'rule-alerts'}, r.alerts.map(a => h('div', {class: 'alert'},
+        h('div', {class: 'main'},
+          h('div', {class: 'head'}, h('span', {class: a.state === 'firing' ? 'badge crit' : 'badge warn'}, a.state),
+            h('span', {class: 'meta'}, 'active since ', timeEl(a.activeAt), ` · value ${value(a.value)}`)),
+          labelChips(a.labels, {exclude: ['alertname']}))))) : empty('No pending or firing alert.'),
       h('h2', null, `Last ${(r.updates || []).length} evaluations`),
       h('p', {class: 'hint'}, `alerter keeps each rule's most recent evaluations in memory (they start over when alerter restarts).`),
       (r.updates || []).length ? h('div', {class: 'card table-wrap'}, h('table', {id: 'rule-evaluations'},
         h('thead', null, h('tr', null, ['Time', 'Duration', 'Series returned', 'Active alerts', 'Error'].map(t => h('th', {scope: 'col'}, t)))),
         h('tbody', null, r.updates.map(u => {
-          const t = parseTime(u.time);
           return h('tr', {class: u.error ? 'eval-error' : 'eval-ok'},
-            h('td', null, t ? h('time', {datetime: t.toISOString(), title: absTime(t)}, timeEl(u.time).textContent) : '—'),
+            h('td', null, timeEl(u.time)),
             h('td', null, `${(u.duration * 1000).toFixed(1)} ms`),
             h('td', null, u.samples ?? '—'),
             h('td', null, u.active ?? '—'),
