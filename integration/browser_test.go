@@ -182,11 +182,16 @@ func (b *browser) fill(sel, value string) {
 }
 
 // shot saves a full-page screenshot as name.png.
-func (b *browser) shot(name string) {
+func (b *browser) shot(name string) { b.t.Helper(); b.capture(name, chromedp.FullScreenshot(100)) }
+
+// viewShot saves what the viewport shows (for very long pages).
+func (b *browser) viewShot(name string) { b.t.Helper(); b.capture(name, chromedp.CaptureScreenshot()) }
+
+func (b *browser) capture(name string, a chromedp.Action[[]byte]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	buf, err := chromedp.Run(ctx, a)
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alerter/alerter/internal/webhooksink"
+	"github.com/alerter/alerter/internal/promtest"
 )
 
 // uiRules: DiskFull (critical) carries HTML in its annotations, CPUHigh
@@ -34,6 +34,10 @@ const uiRules = `groups:
         expr: test_cpu > 0.5
         for: 1h
         labels: {severity: info}
+      - alert: Many
+        expr: test_many > 0
+        labels: {severity: warning}
+        annotations: {summary: 'shard {{ $labels.shard }} lags'}
 `
 
 // uiNotify pages "pager" at once (level 1 of the policy) and "lead" only
@@ -150,13 +154,13 @@ func TestWebUI(t *testing.T) {
 	b.shot("silence-laptop")
 	sid, _ := eval[string](b, `decodeURIComponent(location.hash.split('/')[2])`)
 	var sil struct {
-		Status struct{ State string } `json:"status"`
-		EndsAt   time.Time            `json:"endsAt"`
-		StartsAt time.Time            `json:"startsAt"`
-		Comment  string               `json:"comment"`
+		Status   struct{ State string } `json:"status"`
+		EndsAt   time.Time              `json:"endsAt"`
+		StartsAt time.Time              `json:"startsAt"`
+		Comment  string                 `json:"comment"`
 	}
 	getAMJSON(t, e, "/api/v2/silence/"+sid, &sil)
-	if sil.Status.State != "active" || sil.Comment != "disk swap <b>tonight</b>" || d(sil.EndsAt.Sub(sil.StartsAt)) < 3*time.Hour {
+	if sil.Status.State != "active" || sil.Comment != "disk swap <b>tonight</b>" || sil.EndsAt.Sub(sil.StartsAt) < 3*time.Hour {
 		t.Fatalf("silence stored as %+v", sil)
 	}
 
@@ -227,12 +231,40 @@ func TestWebUI(t *testing.T) {
 		b.shot(strings.NewReplacer("/", "-", "?", "-", "=", "-", "%", "").Replace(p.hash) + "-phone")
 	}
 	b.phone(false)
+
+	// 200 alerts with long label values: every one is shown, nothing is
+	// wider than the screen.
+	var many []promtest.Gauge
+	for i := range 200 {
+		many = append(many, promtest.Gauge{Name: "test_many", Value: 1, Labels: map[string]string{
+			"shard": fmt.Sprintf("shard-%03d", i), "owner": strings.Repeat("team-with-a-long-name.", 8) + fmt.Sprint(i)}})
+	}
+	e.src.SetMany(many)
+	waitUntil(t, 60*time.Second, "200 Many alerts firing", func() bool {
+		n := 0
+		for _, a := range e.alerts() {
+			if a.Labels["alertname"] == "Many" && a.State == "firing" {
+				n++
+			}
+		}
+		return n == 200
+	})
+	for _, phone := range []bool{false, true} {
+		b.phone(phone)
+		b.navigate(e.apiURL(`/#/alerts?filter=alertname%3D%22Many%22`))
+		b.waitJS("200 alerts shown", `document.querySelectorAll('article.alert[data-alertname="Many"]').length === 200`)
+		b.waitJS("200 alerts fit the width", `document.documentElement.scrollWidth <= window.innerWidth + 1`)
+		if phone {
+			b.viewShot("alerts-200-phone")
+		} else {
+			b.viewShot("alerts-200-laptop")
+		}
+	}
+	b.phone(false)
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Fatalf("the page reported errors: %v", errs)
 	}
 }
-
-func d(x time.Duration) time.Duration { return x }
 
 // getAMJSON reads an Alertmanager API answer (no envelope).
 func getAMJSON(t *testing.T, e *env, path string, out any) {
@@ -317,6 +349,4 @@ func TestWebUIWithTokens(t *testing.T) {
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Fatalf("the page reported errors: %v", errs)
 	}
-	_ = webhooksink.StatusFiring
-	_ = fmt.Sprint
 }
