@@ -164,6 +164,18 @@ func TestWebUI(t *testing.T) {
 		t.Fatalf("silence stored as %+v", sil)
 	}
 
+	// Moving the end of the active silence keeps it; changing a matcher
+	// replaces it (Alertmanager's rules).
+	b.click(`a.button[href="#/silences/` + sid + `/edit"]`)
+	b.waitJS("the edit form", `document.querySelectorAll('#matcher-rows .matcher-row').length === 6 && document.querySelector('#sil-comment').value === 'disk swap <b>tonight</b>'`)
+	b.click(`.shortcuts button:nth-child(5)`) // 1d
+	b.click(`#silence-form button[type="submit"]`)
+	b.waitJS("the same silence, a day long", `location.hash === '#/silences/`+sid+`' && !document.querySelector('#silence-replaced') && /in (23h|1d)/.test(document.querySelector('main').textContent)`)
+	getAMJSON(t, e, "/api/v2/silence/"+sid, &sil)
+	if sil.Status.State != "active" || sil.EndsAt.Sub(sil.StartsAt) < 20*time.Hour {
+		t.Fatalf("silence after moving its end: %+v", sil)
+	}
+
 	// The alert shows who silenced it.
 	b.navigate(e.apiURL("/#/alerts"))
 	b.waitJS("DiskFull silenced", `document.querySelector('`+diskAlert(" .badge.silenced")+`') && document.querySelector('`+diskAlert(" .badge.silenced")+` a').getAttribute('href') === '#/silences/`+sid+`'`)

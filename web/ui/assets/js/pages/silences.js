@@ -116,7 +116,10 @@ function detail(ctx, id) {
     } else {
       alerts = (await post('/api/v2/silences/preview', {matchers: s.matchers})).alerts;
     }
+    const replaced = ctx.params.get('replaced');
     preserve(body, () => replace(body,
+      replaced ? h('p', {class: 'notice', id: 'silence-replaced'}, 'As in Alertmanager, the edit expired silence ', h('a', {href: ctx.hashFor(['silences', replaced])}, replaced),
+        ' and created this one: it changed what an active silence had already muted (its matchers or start).') : null,
       h('div', {class: 'toolbar'},
         h('h1', {class: 'grow'}, 'Silence ', h('code', null, s.id), ' ', stateBadge(st)),
         h('div', {class: 'actions'},
