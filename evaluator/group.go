@@ -122,7 +122,7 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 			clear(shared)
 			if err != nil {
 				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
-				rt.setHealth(ts, 0, fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err))
+				rt.setHealth(Evaluation{At: ts, Samples: -1, Active: -1}, fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err))
 				g.log.Warn("recorded series not written; rule not evaluated, alert state frozen", "rule", rt.rule.Name(), "err", err)
 				continue
 			}
@@ -201,7 +201,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		}
 		met.queryFailures.WithLabelValues(reason).Inc()
 		g.m.health.observe(ts, err, unavailable)
-		rt.setHealth(ts, time.Since(start), err)
+		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: -1, Active: -1}, err)
 		g.log.Warn("query failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
 		return false
 	}
@@ -210,7 +210,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	var limitErr *LimitError
 	if err != nil && !errors.As(err, &limitErr) {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
-		rt.setHealth(ts, time.Since(start), err)
+		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, err)
 		g.log.Warn("rule evaluation failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
 		return false
 	}
@@ -221,7 +221,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
 	}
-	rt.setHealth(ts, time.Since(start), err)
+	rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: res.Active}, err)
 	return true
 }
 
@@ -285,13 +285,17 @@ func mergeBatches(old, cur *state.Batch) *state.Batch {
 	return m
 }
 
-func (rt *ruleRuntime) setHealth(ts time.Time, d time.Duration, err error) {
+// setHealth records an evaluation's outcome: the rule's health and last
+// error, and the evaluation in its history.
+func (rt *ruleRuntime) setHealth(ev Evaluation, err error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.lastEval, rt.evalDur = ts, d
+	rt.lastEval, rt.evalDur = ev.At, ev.Duration
 	if err != nil {
 		rt.health, rt.lastError = HealthErr, err.Error()
-		return
+		ev.Error = rt.lastError
+	} else {
+		rt.health, rt.lastError = HealthOK, ""
 	}
-	rt.health, rt.lastError = HealthOK, ""
+	rt.history.add(ev)
 }

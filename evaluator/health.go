@@ -36,3 +36,8 @@ func (h *dsHealth) failing() time.Time {
 	defer h.mu.Unlock()
 	return h.failingSince
 }
+
+// DatasourceFailingSince returns since when queries to the datasource have
+// been failing as unavailable, or zero while it answers (or before the
+// first query).
+func (m *Manager) DatasourceFailingSince() time.Time { return m.health.failing() }

@@ -61,5 +61,5 @@ func (m *Manager) evalInternal(ctx context.Context, g *groupRuntime, ts time.Tim
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
 	batch.Events = append(batch.Events, res.Events...)
-	rt.setHealth(ts, 0, err)
+	rt.setHealth(Evaluation{At: ts, Samples: len(vec.Samples), Active: res.Active}, err)
 }

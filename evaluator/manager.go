@@ -57,6 +57,9 @@ type Options struct {
 	// ALERTS and ALERTS_FOR_STATE series written. nil: recording rules
 	// are skipped.
 	Appender func() Appender
+	// EvalHistory is how many evaluations of each rule are kept for the
+	// API (DefaultEvalHistory when 0; negative keeps none).
+	EvalHistory int
 }
 
 // Manager runs the rule groups and owns their alert state.
@@ -75,6 +78,7 @@ type Manager struct {
 	mu       sync.RWMutex
 	groups   []*groupRuntime
 	internal *groupRuntime
+	byID     map[string]*ruleRuntime
 	ctx      context.Context
 	running  bool
 	ready    bool
@@ -101,6 +105,9 @@ func New(opts Options) (*Manager, error) {
 	if opts.OutageTolerance <= 0 {
 		opts.OutageTolerance = time.Hour
 	}
+	if opts.EvalHistory == 0 {
+		opts.EvalHistory = DefaultEvalHistory
+	}
 	if opts.DatasourceDownAfter == 0 {
 		opts.DatasourceDownAfter = 5 * time.Minute
 	}
@@ -122,6 +129,7 @@ func New(opts Options) (*Manager, error) {
 			externalURL:       opts.ExternalURL,
 			generatorBase:     opts.GeneratorURLBase,
 			resolvedRetention: opts.ResolvedRetention,
+			evalHistory:       opts.EvalHistory,
 		},
 	}
 	m.metrics = newMetrics(opts.Registerer, m)
@@ -162,6 +170,7 @@ func (m *Manager) Start(ctx context.Context, set *rules.Set) error {
 	if m.internal != nil {
 		m.startGroup(ctx, m.internal)
 	}
+	m.indexRules()
 	m.running, m.ready = true, true
 	return nil
 }
@@ -212,6 +221,7 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 			rt.states = prev.states
 			rt.emitted = prev.emitted
 			rt.health, rt.lastError, rt.lastEval, rt.evalDur = prev.health, prev.lastError, prev.lastEval, prev.evalDur
+			rt.history = prev.history.resize(m.evalOpts.evalHistory)
 		}
 	}
 	batch := &state.Batch{Group: "reload"}
@@ -247,6 +257,7 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 		}
 	}
 	m.groups = newGroups
+	m.indexRules()
 	for _, g := range m.groups {
 		m.startGroup(m.ctx, g)
 	}

@@ -57,7 +57,7 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 		}
 		met.queryFailures.WithLabelValues(reason).Inc()
 		g.m.health.observe(ts, err, unavailable)
-		rt.setHealth(ts, time.Since(start), err)
+		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: -1, Active: -1}, err)
 		g.log.Warn("query of recording rule failed", "rule", rt.rule.Name(), "err", err)
 		return
 	}
@@ -65,7 +65,7 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 	cur, err := rt.recordedSeries(vec, g.g.Limit)
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
-		rt.setHealth(ts, time.Since(start), err)
+		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, err)
 		g.log.Warn("recording rule failed", "rule", rt.rule.Name(), "err", err)
 		return
 	}
@@ -74,7 +74,7 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 		app.Append(cur[i].ls, t, cur[i].v)
 	}
 	rt.replaceEmitted(app, t, cur)
-	rt.setHealth(ts, time.Since(start), nil)
+	rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, nil)
 }
 
 type recorded struct {

@@ -40,6 +40,7 @@ type ruleRuntime struct {
 	lastEval  time.Time
 	evalDur   time.Duration
 	rank      map[string]int
+	history   *evalRing
 
 	// Scratch reused from one evaluation to the next.
 	exprVM    vm.VM
@@ -97,6 +98,7 @@ type evalOptions struct {
 	externalURL       string
 	generatorBase     string
 	resolvedRetention time.Duration
+	evalHistory       int
 }
 
 func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
@@ -108,6 +110,7 @@ func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
 		cache:     map[uint64]*cachedSeries{},
 		seed:      maphash.MakeSeed(),
 		cacheable: true,
+		history:   newEvalRing(o.evalHistory),
 	}
 	for _, t := range r.LabelTemplates {
 		if t != nil && !t.Static() {

@@ -104,6 +104,10 @@ type Dispatcher struct {
 	annots      map[model.Fingerprint]model.LabelSet
 	acksChanged atomic.Bool
 	wake        chan struct{}
+	// escSnap is the escalation progress the API reads (Escalations);
+	// escDirty says a round changed groups since it was built.
+	escSnap  atomic.Pointer[map[string]GroupEscalation]
+	escDirty bool
 }
 
 // entry is one alert the dispatcher holds, and the groups it is in (one
@@ -200,6 +204,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.ackNews(now)
 		}
 		d.flushDue(ctx, now)
+		d.publishEscalations()
 		wait := d.o.PollInterval
 		if next, ok := d.nextDue(); ok {
 			if w := time.Until(next); w < wait {
@@ -343,6 +348,7 @@ func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
 			}
 			d.groups[gk] = g
 			d.metrics.groups.Inc()
+			d.escDirty = true
 		}
 		g.alerts[a.Key] = a
 		matched = append(matched, g)

@@ -42,6 +42,7 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 		return
 	}
 	sort.Slice(due, func(i, j int) bool { return due[i].key < due[j].key })
+	d.escDirty = true
 	inh := d.inhibitSnapshot()
 
 	f := &state.Flush{At: now}

@@ -198,7 +198,8 @@ demo: running (Ctrl-C stops everything)
 EOF
 if [ "$have_alerter" = 1 ]; then
 	cat <<EOF
-  alerter        $alerter_url/api/v1/alerts   $alerter_url/api/v1/rules   $alerter_url/metrics
+  alerter web UI $alerter_url/   (open it in a browser)
+  alerter API    $alerter_url/api/v1/alerts   $alerter_url/api/v1/rules   $alerter_url/metrics
 EOF
 fi
 cat <<EOF

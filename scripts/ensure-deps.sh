@@ -5,6 +5,8 @@
 #   amtool      - Alertmanager's CLI, used by later tests (Debian: prometheus-alertmanager)
 #   aiosmtpd    - the Python SMTP server the email notifier's tests run
 #                 (Debian: python3-aiosmtpd)
+#   chromium    - the headless browser the web UI's end-to-end tests drive
+#                 (Debian: chromium)
 # As root it installs the missing Debian packages with apt-get; otherwise it
 # stops and names them. Safe to run again: it does nothing when all is there.
 set -euo pipefail
@@ -29,6 +31,7 @@ missing=()
 have prometheus || missing+=(prometheus)
 have amtool || missing+=(prometheus-alertmanager)
 have_py_module aiosmtpd || missing+=(python3-aiosmtpd)
+have chromium || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -54,7 +57,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 
-for tool in prometheus amtool; do
+for tool in prometheus amtool chromium; do
 	have "$tool" || die "$tool still missing after installing ${missing[*]}"
 done
 have_py_module aiosmtpd || die "the aiosmtpd Python module is still missing after installing ${missing[*]}"

@@ -175,6 +175,13 @@ func New(opts Options) (*Server, error) {
 		// Pushed alerts: Alertmanager's API v1 shape, and the listing.
 		PushedAlerts: s.ingest.Alerts,
 		Push:         s.ingest,
+		Datasource: func() web.DatasourceStatus {
+			s.reloadMu.Lock()
+			u := s.cfg.Datasource.URL
+			s.reloadMu.Unlock()
+			return web.DatasourceStatus{URL: redactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
+		},
+		Storage: "sqlite:" + cfg.Storage.Path,
 	})
 	if err := s.mountAMAPI(start); err != nil {
 		_ = st.Close()
@@ -189,6 +196,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.api.Handle("/slack/interactions", &s.slackInt)
+	if err := s.mountUI(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -48,6 +48,8 @@ func (s *Server) mountAMAPI(start time.Time) error {
 		Alerts:        s.allAlerts,
 		InhibitedBy:   ih.inhibitedBy,
 		Receivers:     s.receiversOf,
+		GroupsOf:      s.groupsOf,
+		Escalation:    s.escalationOf,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
 		Push:          s.ingest,

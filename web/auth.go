@@ -8,11 +8,13 @@ import (
 )
 
 // Auth guards the API with bearer tokens. Mutating requests (any method
-// but GET, HEAD and OPTIONS) need the write token when one is set; reads
+// but GET, HEAD and OPTIONS, except POST /api/v2/silences/preview, which
+// stores nothing) need the write token when one is set; reads
 // need the read token (or the write token) when a read token is set.
 // Health and readiness stay open for probes, and Slack's interaction
 // callbacks, which carry Slack's signature instead of a token (checked by
-// their handler). A missing or wrong token gets 401 with no detail; tokens
+// their handler); so do handlers mounted with API.HandlePublic (the web
+// UI's static files, which hold no data). A missing or wrong token gets 401 with no detail; tokens
 // are compared in constant time.
 type Auth struct {
 	mu    sync.RWMutex
@@ -42,7 +44,11 @@ func (a *Auth) allowed(r *http.Request) bool {
 	write, read := a.write, a.read
 	a.mu.RUnlock()
 	got := bearer(r)
-	switch r.Method {
+	method := r.Method
+	if method == http.MethodPost && r.URL.Path == "/api/v2/silences/preview" {
+		method = http.MethodGet // a silence's preview changes nothing: a read
+	}
+	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		if read == nil {
 			return true

@@ -19,6 +19,10 @@ func TestAuth(t *testing.T) {
 	api.Handle("POST /slack/interactions", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent) // stands for the signature-checking handler
 	}))
+	// Stands for the web UI's static files.
+	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	api.HandlePublic("GET /{$}", page)
+	api.HandlePublic("GET /ui/", page)
 	do := func(method, path, token string) int {
 		r := httptest.NewRequest(method, path, nil)
 		if token != "" {
@@ -56,6 +60,15 @@ func TestAuth(t *testing.T) {
 		{"readiness stays open", "w", "r", "GET", "/-/ready", "", 200},
 		{"slack signs its own requests", "w", "r", "POST", "/slack/interactions", "", 204},
 		{"acknowledging needs the write token", "w", "", "POST", "/api/v1/acknowledgements", "", 401},
+		{"a silence preview is a read", "w", "", "POST", "/api/v2/silences/preview", "", 404},
+		{"a silence preview needs the read token", "w", "r", "POST", "/api/v2/silences/preview", "", 401},
+		{"a silence preview with the read token", "w", "r", "POST", "/api/v2/silences/preview", "Bearer r", 404},
+		{"the UI page loads without a token", "w", "r", "GET", "/", "", 200},
+		{"the UI's files load without a token", "w", "r", "GET", "/ui/js/app.js", "", 200},
+		{"HEAD of the UI too", "w", "r", "HEAD", "/ui/app.css", "", 200},
+		{"a POST to the UI path is not public", "w", "r", "POST", "/", "", 401},
+		{"public is the UI's paths only", "w", "r", "GET", "/uix", "", 401},
+		{"a wrong token does not matter for the UI", "w", "r", "GET", "/", "Bearer nope", 200},
 	}
 	for _, tc := range tests {
 		auth.SetTokens(tc.write, tc.read)

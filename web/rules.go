@@ -30,23 +30,35 @@ type apiSeverity struct {
 	Condition string `json:"condition"`
 }
 
+// apiEvaluation is one of a rule's recent evaluations (alerter's
+// addition, read with updates=N).
+type apiEvaluation struct {
+	Time     time.Time `json:"time"`
+	Duration float64   `json:"duration"`
+	Samples  *int      `json:"samples,omitempty"`
+	Active   *int      `json:"active,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
+
 type apiRule struct {
-	State          string         `json:"state,omitempty"`
-	Name           string         `json:"name"`
-	Query          string         `json:"query"`
-	Duration       float64        `json:"duration,omitempty"`
-	KeepFiringFor  float64        `json:"keepFiringFor,omitempty"`
-	Labels         model.LabelSet `json:"labels"`
-	Annotations    model.LabelSet `json:"annotations,omitempty"`
-	Alerts         []apiAlert     `json:"alerts,omitempty"`
-	Health         string         `json:"health"`
-	LastError      string         `json:"lastError,omitempty"`
-	EvaluationTime float64        `json:"evaluationTime"`
-	LastEvaluation time.Time      `json:"lastEvaluation"`
-	Type           string         `json:"type"`
-	Condition      string         `json:"condition,omitempty"`
-	Resolve        string         `json:"resolve,omitempty"`
-	Severities     []apiSeverity  `json:"severities,omitempty"`
+	ID             string          `json:"id"`
+	State          string          `json:"state,omitempty"`
+	Name           string          `json:"name"`
+	Query          string          `json:"query"`
+	Duration       float64         `json:"duration,omitempty"`
+	KeepFiringFor  float64         `json:"keepFiringFor,omitempty"`
+	Labels         model.LabelSet  `json:"labels"`
+	Annotations    model.LabelSet  `json:"annotations,omitempty"`
+	Alerts         []apiAlert      `json:"alerts,omitempty"`
+	Health         string          `json:"health"`
+	LastError      string          `json:"lastError,omitempty"`
+	EvaluationTime float64         `json:"evaluationTime"`
+	LastEvaluation time.Time       `json:"lastEvaluation"`
+	Type           string          `json:"type"`
+	Condition      string          `json:"condition,omitempty"`
+	Resolve        string          `json:"resolve,omitempty"`
+	Severities     []apiSeverity   `json:"severities,omitempty"`
+	Updates        []apiEvaluation `json:"updates,omitempty"`
 }
 
 type apiGroup struct {
@@ -96,6 +108,7 @@ func labelSet(m map[string]string) model.LabelSet {
 func toAPIRule(rs evaluator.RuleStatus, withAlerts bool) apiRule {
 	r := rs.Rule
 	out := apiRule{
+		ID:             r.ID,
 		Name:           r.Name(),
 		Query:          r.Query,
 		Labels:         labelSet(r.Labels),
@@ -131,8 +144,28 @@ func toAPIRule(rs evaluator.RuleStatus, withAlerts bool) apiRule {
 	return out
 }
 
+func toAPIEvaluations(evs []evaluator.Evaluation) []apiEvaluation {
+	out := make([]apiEvaluation, 0, len(evs))
+	for _, e := range evs {
+		ae := apiEvaluation{Time: e.At, Duration: e.Duration.Seconds(), Error: e.Error}
+		if e.Samples >= 0 {
+			n := e.Samples
+			ae.Samples = &n
+		}
+		if e.Active >= 0 {
+			n := e.Active
+			ae.Active = &n
+		}
+		out = append(out, ae)
+	}
+	return out
+}
+
 // rules serves GET /api/v1/rules with Prometheus's filters: type
-// (alert|record), rule_name[], rule_group[], file[] and exclude_alerts.
+// (alert|record), rule_name[], rule_group[], file[] and exclude_alerts,
+// plus alerter's rule_id[] (a rule's id field) and updates=N, which adds
+// each rule's last N evaluations, newest first, as "updates" (at most as
+// many as alerter keeps per rule).
 func (a *API) rules(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_data", err.Error())
@@ -152,6 +185,16 @@ func (a *API) rules(w http.ResponseWriter, r *http.Request) {
 		}
 		excludeAlerts = b
 	}
+	updates := 0
+	if v := r.Form.Get("updates"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "bad_data", "invalid updates parameter: must be a non-negative integer")
+			return
+		}
+		updates = n
+	}
+	ids := set(r.Form["rule_id[]"])
 	names := set(r.Form["rule_name[]"])
 	groupsF := set(r.Form["rule_group[]"])
 	files := set(r.Form["file[]"])
@@ -172,15 +215,20 @@ func (a *API) rules(w http.ResponseWriter, r *http.Request) {
 			Rules:          []apiRule{},
 		}
 		for _, rs := range g.Rules {
-			if !match(names, rs.Rule.Name()) {
+			if !match(names, rs.Rule.Name()) || !match(ids, rs.Rule.ID) {
 				continue
 			}
 			if (typ == "alert" && !rs.Rule.IsAlerting()) || (typ == "record" && rs.Rule.IsAlerting()) {
 				continue
 			}
-			ag.Rules = append(ag.Rules, toAPIRule(rs, !excludeAlerts))
+			ar := toAPIRule(rs, !excludeAlerts)
+			if updates > 0 {
+				evs, _ := a.opts.Rules.Evaluations(rs.Rule.ID, updates)
+				ar.Updates = toAPIEvaluations(evs)
+			}
+			ag.Rules = append(ag.Rules, ar)
 		}
-		if (len(names) > 0 || typ != "") && len(ag.Rules) == 0 {
+		if (len(names) > 0 || len(ids) > 0 || typ != "") && len(ag.Rules) == 0 {
 			continue
 		}
 		groups = append(groups, ag)

@@ -17,6 +17,17 @@ import (
 // Manager satisfies it.
 type RuleSource interface {
 	Groups() []evaluator.GroupStatus
+	// Evaluations returns a rule's last evaluations, newest first.
+	Evaluations(ruleID string, limit int) ([]evaluator.Evaluation, bool)
+}
+
+// DatasourceStatus is the datasource's health as runtimeinfo reports it.
+type DatasourceStatus struct {
+	// URL is the datasource's address without credentials.
+	URL string
+	// FailingSince is when queries started failing as unavailable; zero
+	// while the datasource answers.
+	FailingSince time.Time
 }
 
 // ReloadStatus describes the last configuration (re)load.
@@ -48,12 +59,19 @@ type Options struct {
 	// Push takes in alerts posted to POST /api/v1/alerts (Alertmanager's
 	// API v1); nil leaves that method unserved.
 	Push AlertReceiver
+	// Datasource reports the datasource's health for runtimeinfo; nil
+	// leaves it out.
+	Datasource func() DatasourceStatus
+	// Storage describes where state is kept ("sqlite:/var/lib/alerter"),
+	// for runtimeinfo.
+	Storage string
 }
 
 // API is the HTTP handler.
 type API struct {
-	opts Options
-	mux  *http.ServeMux
+	opts   Options
+	mux    *http.ServeMux
+	public *http.ServeMux
 }
 
 // New builds the API handler.
@@ -61,7 +79,7 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &API{opts: opts, mux: http.NewServeMux()}
+	a := &API{opts: opts, mux: http.NewServeMux(), public: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/rules", a.rules)
 	a.mux.HandleFunc("GET /api/v1/alerts", a.alerts)
 	if opts.Push != nil {
@@ -83,6 +101,10 @@ func New(opts Options) *API {
 
 // ServeHTTP implements http.Handler.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, pattern := a.public.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
 	if a.opts.Auth != nil && !a.opts.Auth.allowed(r) {
 		unauthorized(w)
 		return
@@ -92,6 +114,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Handle adds a handler, so later issues can mount more API routes.
 func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
+
+// HandlePublic adds a handler served without a token even when Auth
+// requires one: for content that holds no data, such as the web UI's
+// static files, which must load before the page can ask for a token.
+// Its patterns take precedence over Handle's.
+func (a *API) HandlePublic(pattern string, h http.Handler) { a.public.Handle(pattern, h) }
 
 func (a *API) ready(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -128,6 +156,17 @@ func (a *API) runtimeInfo(w http.ResponseWriter, _ *http.Request) {
 		if st.Error != "" {
 			info["lastConfigError"] = st.Error
 		}
+	}
+	if a.opts.Datasource != nil {
+		ds := a.opts.Datasource()
+		d := map[string]any{"url": ds.URL, "up": ds.FailingSince.IsZero()}
+		if !ds.FailingSince.IsZero() {
+			d["failingSince"] = ds.FailingSince
+		}
+		info["datasource"] = d
+	}
+	if a.opts.Storage != "" {
+		info["storage"] = a.opts.Storage
 	}
 	writeData(w, info)
 }

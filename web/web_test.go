@@ -22,6 +22,22 @@ type fakeRules []evaluator.GroupStatus
 
 func (f fakeRules) Groups() []evaluator.GroupStatus { return f }
 
+// Evaluations answers for rule r1 only: three evaluations, newest first.
+func (f fakeRules) Evaluations(id string, limit int) ([]evaluator.Evaluation, bool) {
+	if id != "r1" {
+		return nil, false
+	}
+	all := []evaluator.Evaluation{
+		{At: ts, Duration: 3 * time.Millisecond, Samples: 2, Active: 2},
+		{At: ts.Add(-30 * time.Second), Duration: time.Second, Samples: -1, Active: -1, Error: "connection refused"},
+		{At: ts.Add(-time.Minute), Samples: 0, Active: 0},
+	}
+	if limit > 0 && limit < len(all) {
+		all = all[:limit]
+	}
+	return all, true
+}
+
 var ts = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
 func fixture(t *testing.T) fakeRules {
@@ -188,5 +204,71 @@ func TestHealthReadyReload(t *testing.T) {
 	d := body["data"].(map[string]any)
 	if d["reloadConfigSuccess"] != false || !strings.Contains(d["lastConfigError"].(string), "parse error") {
 		t.Errorf("runtimeinfo %v", d)
+	}
+}
+
+func TestRuleIDsAndUpdates(t *testing.T) {
+	api := New(Options{Rules: fixture(t)})
+	code, body := get(t, api, "/api/v1/rules?rule_id[]=r1&updates=2")
+	if code != 200 {
+		t.Fatalf("%d %v", code, body)
+	}
+	groups := body["data"].(map[string]any)["groups"].([]any)
+	if len(groups) != 1 {
+		t.Fatalf("rule_id[] kept %d groups", len(groups))
+	}
+	rs := groups[0].(map[string]any)["rules"].([]any)
+	if len(rs) != 1 {
+		t.Fatalf("rule_id[] kept %d rules", len(rs))
+	}
+	r := rs[0].(map[string]any)
+	if r["id"] != "r1" {
+		t.Errorf("id %v", r["id"])
+	}
+	ups := r["updates"].([]any)
+	if len(ups) != 2 {
+		t.Fatalf("updates %v", ups)
+	}
+	first, second := ups[0].(map[string]any), ups[1].(map[string]any)
+	if first["time"] != "2026-03-01T10:00:00Z" || first["duration"] != 0.003 || first["samples"] != 2.0 || first["active"] != 2.0 || first["error"] != nil {
+		t.Errorf("first update %v", first)
+	}
+	if _, ok := second["samples"]; ok || second["error"] != "connection refused" {
+		t.Errorf("a failed query has no samples and an error: %v", second)
+	}
+	// Without updates=, no history is sent.
+	_, body = get(t, api, "/api/v1/rules")
+	for _, g := range body["data"].(map[string]any)["groups"].([]any) {
+		for _, r := range g.(map[string]any)["rules"].([]any) {
+			if _, ok := r.(map[string]any)["updates"]; ok {
+				t.Errorf("updates sent unasked: %v", r)
+			}
+		}
+	}
+	for _, bad := range []string{"updates=-1", "updates=x"} {
+		if code, body := get(t, api, "/api/v1/rules?"+bad); code != 400 || body["errorType"] != "bad_data" {
+			t.Errorf("%s: %d %v", bad, code, body)
+		}
+	}
+	if _, body := get(t, api, "/api/v1/rules?rule_id[]=nope"); len(body["data"].(map[string]any)["groups"].([]any)) != 0 {
+		t.Errorf("unknown rule_id kept groups: %v", body)
+	}
+}
+
+func TestRuntimeInfoDatasourceAndStorage(t *testing.T) {
+	failing := time.Time{}
+	api := New(Options{Rules: fakeRules{}, Storage: "sqlite:/data",
+		Datasource: func() DatasourceStatus { return DatasourceStatus{URL: "http://prom:9090", FailingSince: failing} }})
+	_, body := get(t, api, "/api/v1/status/runtimeinfo")
+	d := body["data"].(map[string]any)
+	ds := d["datasource"].(map[string]any)
+	if d["storage"] != "sqlite:/data" || ds["url"] != "http://prom:9090" || ds["up"] != true || ds["failingSince"] != nil {
+		t.Errorf("runtimeinfo %v", d)
+	}
+	failing = ts
+	_, body = get(t, api, "/api/v1/status/runtimeinfo")
+	ds = body["data"].(map[string]any)["datasource"].(map[string]any)
+	if ds["up"] != false || ds["failingSince"] != "2026-03-01T10:00:00Z" {
+		t.Errorf("failing datasource %v", ds)
 	}
 }

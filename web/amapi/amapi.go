@@ -3,9 +3,9 @@
 // …, Grafana, karma), the firing alerts with their silenced/inhibited
 // status (amtool alert query), receivers and status. Paths, JSON shapes,
 // query parameters and status codes are Alertmanager's; the additions
-// (untilResolved on silences, mutedBy on alerts, POST
-// /api/v2/silences/preview) are fields and paths Alertmanager's clients
-// ignore.
+// (untilResolved on silences, mutedBy on alerts, escalation on alert
+// groups, POST /api/v2/silences/preview) are fields and paths
+// Alertmanager's clients ignore.
 package amapi
 
 import (
@@ -49,6 +49,12 @@ type Options struct {
 	// Receivers returns the receivers an alert is routed to; nil means
 	// none.
 	Receivers func(model.LabelSet) []string
+	// GroupsOf returns the aggregation groups an alert is in, for GET
+	// /api/v2/alerts/groups; nil means none (the endpoint lists nothing).
+	GroupsOf func(model.LabelSet) []GroupRef
+	// Escalation returns a group's escalation progress by group key;
+	// false when its route has no escalation policy. nil means none.
+	Escalation func(groupKey string) (Escalation, bool)
 	// ReceiverNames lists every configured receiver for GET
 	// /api/v2/receivers; nil means none.
 	ReceiverNames func() []string
@@ -98,6 +104,7 @@ func New(o Options) (*API, error) {
 	a.route("/api/v2/status", map[string]http.HandlerFunc{http.MethodGet: a.getStatus})
 	a.route("/api/v2/receivers", map[string]http.HandlerFunc{http.MethodGet: a.getReceivers})
 	a.route("/api/v2/alerts", map[string]http.HandlerFunc{http.MethodGet: a.getAlerts, http.MethodPost: a.postAlerts})
+	a.route("/api/v2/alerts/groups", map[string]http.HandlerFunc{http.MethodGet: a.getAlertGroups})
 	a.route("/api/v2/silences", map[string]http.HandlerFunc{http.MethodGet: a.getSilences, http.MethodPost: a.postSilence})
 	a.route("/api/v2/silences/preview", map[string]http.HandlerFunc{http.MethodPost: a.previewSilence})
 	a.route("/api/v2/silence/{id}", map[string]http.HandlerFunc{http.MethodGet: a.getSilence, http.MethodDelete: a.deleteSilence})

@@ -225,6 +225,21 @@ func newFixture(t testing.TB, fake *fakeSilences, alerts ...*alert.Alert) *fixtu
 			}
 			return []string{"team"}
 		},
+		GroupsOf: func(ls model.LabelSet) []GroupRef {
+			// team groups by alertname; pager (instance a) by instance.
+			out := []GroupRef{{Key: "team:" + string(ls["alertname"]), Receiver: "team", Labels: model.LabelSet{"alertname": ls["alertname"]}}}
+			if ls["instance"] == "a" {
+				out = append(out, GroupRef{Key: "pager:a", Receiver: "pager", Labels: model.LabelSet{"instance": "a"}})
+			}
+			return out
+		},
+		Escalation: func(key string) (Escalation, bool) {
+			if key != "pager:a" {
+				return Escalation{}, false
+			}
+			return Escalation{Policy: "oncall", Reached: 1, Levels: 2, Start: now.Add(-5 * time.Minute),
+				Next: now.Add(10 * time.Minute), NextLevel: 2, NextReceivers: []string{"lead"}}, true
+		},
 		ReceiverNames: func() []string { return []string{"team", "pager"} },
 		ConfigYAML:    func() string { return "route:\n  receiver: team\n" },
 		Version:       "1.2.3",
