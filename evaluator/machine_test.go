@@ -52,6 +52,9 @@ func events(evs []*alert.Event) string {
 	for _, e := range evs {
 		out = append(out, e.Kind.String()+":"+string(e.Alert.Labels["instance"]))
 	}
+	// The order of one evaluation's events carries no meaning (the
+	// dispatcher sorts what it groups), and it follows map iteration.
+	sort.Strings(out)
 	return strings.Join(out, ",")
 }
 
