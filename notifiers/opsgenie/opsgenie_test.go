@@ -291,5 +291,3 @@ func TestTeamsResponderExpands(t *testing.T) {
 		t.Errorf("responders %+v", rs)
 	}
 }
-
-
