@@ -3,7 +3,6 @@ package opsgenie
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -129,7 +128,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 		return false, err
 	}
 	for _, r := range reqs {
-		body, err := json.Marshal(r.body)
+		body, err := httpsend.JSON(r.body)
 		if err != nil {
 			return false, fmt.Errorf("opsgenie: encoding: %w", err)
 		}

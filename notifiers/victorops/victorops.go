@@ -120,7 +120,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if routingKey == "" {
 		return false, errors.New("victorops: routing_key rendered empty")
 	}
-	body, err := json.Marshal(payload)
+	body, err := httpsend.JSON(payload)
 	if err != nil {
 		return false, fmt.Errorf("victorops: encoding: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -226,4 +227,16 @@ func redactErr(err error, redacted string) error {
 		return &url.Error{Op: ue.Op, URL: redacted, Err: ue.Err}
 	}
 	return err
+}
+
+// JSON encodes v as a request body, leaving <, > and & as they are (the
+// services read JSON, not HTML).
+func JSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
