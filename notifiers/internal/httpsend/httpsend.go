@@ -77,7 +77,8 @@ type Request struct {
 	ContentType string
 	// Header is added to the request.
 	Header http.Header
-	// Secrets are removed from the quoted start of error answers.
+	// Secrets are removed from the quoted start of error answers; those
+	// shorter than 4 bytes (an empty query, a path of "/") are ignored.
 	Secrets []string
 }
 
@@ -140,10 +141,21 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		URL:         redacted,
 		StatusCode:  resp.StatusCode,
 		Header:      resp.Header,
-		Body:        httpresp.Snippet(resp.Body, req.Secrets...),
+		Body:        httpresp.Snippet(resp.Body, secrets(req.Secrets)...),
 		Wait:        httpresp.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		retry:       retryable(resp.StatusCode),
 	}
+}
+
+// secrets drops the values too short to be secrets.
+func secrets(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if len(s) >= 4 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // StatusError is a non-2xx answer.
