@@ -83,3 +83,9 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// TemplateFields returns the templated fields by key, for the
+// configuration loader to check against the template files.
+func (c *Config) TemplateFields() map[string]string {
+	return map[string]string{"title": c.Title, "message": c.Message, "content": c.Content}
+}

@@ -62,7 +62,7 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.Title = cmp.Or(c.Title, DefaultTitle)
 	c.Message = cmp.Or(c.Message, DefaultMessage)
 	c.Content = cmp.Or(c.Content, DefaultContent)
-	if err := render.Check(tmpl, map[string]string{"title": c.Title, "message": c.Message, "content": c.Content}); err != nil {
+	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	client, err := httpsend.NewClient("discord", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))

@@ -107,3 +107,15 @@ func validate(u *notifiers.SecretURL, file string, timeout model.Duration, hc *c
 	}
 	return errors.Join(errs...)
 }
+
+// TemplateFields returns the templated fields by key, for the
+// configuration loader to check against the template files.
+func (c *Config) TemplateFields() map[string]string {
+	return map[string]string{"title": c.Title, "summary": c.Summary, "text": c.Text}
+}
+
+// TemplateFields returns the templated fields by key, for the
+// configuration loader to check against the template files.
+func (c *V2Config) TemplateFields() map[string]string {
+	return map[string]string{"title": c.Title, "text": c.Text}
+}

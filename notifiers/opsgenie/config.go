@@ -126,8 +126,9 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// templateFields are the templated fields, by key.
-func (c *Config) templateFields() map[string]string {
+// TemplateFields returns the templated fields by key, for the configuration
+// loader to check against the template files.
+func (c *Config) TemplateFields() map[string]string {
 	f := map[string]string{
 		"message": c.Message, "description": c.Description, "source": c.Source,
 		"entity": c.Entity, "actions": c.Actions, "tags": c.Tags, "note": c.Note,

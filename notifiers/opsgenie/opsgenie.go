@@ -66,7 +66,7 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.Message = cmp.Or(c.Message, DefaultMessage)
 	c.Description = cmp.Or(c.Description, DefaultDescription)
 	c.Source = cmp.Or(c.Source, DefaultSource)
-	if err := render.Check(tmpl, c.templateFields()); err != nil {
+	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
 		return nil, fmt.Errorf("opsgenie: %w", err)
 	}
 	client, err := httpsend.NewClient("opsgenie", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))

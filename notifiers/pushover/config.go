@@ -143,8 +143,9 @@ func parsePriority(s string) (int, bool) {
 	return p, err == nil && p >= -2 && p <= 2
 }
 
-// templateFields are the templated fields, by key.
-func (c *Config) templateFields() map[string]string {
+// TemplateFields returns the templated fields by key, for the configuration
+// loader to check against the template files.
+func (c *Config) TemplateFields() map[string]string {
 	return map[string]string{
 		"title": c.Title, "message": c.Message, "url": c.URL, "url_title": c.URLTitle,
 		"device": c.Device, "sound": c.Sound, "priority": c.Priority,

@@ -67,7 +67,7 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	if c.Expire == 0 {
 		c.Expire = model.Duration(DefaultExpire)
 	}
-	if err := render.Check(tmpl, c.templateFields()); err != nil {
+	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
 		return nil, fmt.Errorf("pushover: %w", err)
 	}
 	client, err := httpsend.NewClient("pushover", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))

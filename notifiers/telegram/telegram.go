@@ -55,7 +55,7 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	}
 	c := *cfg
 	c.Message = cmp.Or(c.Message, DefaultMessage)
-	if err := render.Check(tmpl, map[string]string{"message": c.Message}); err != nil {
+	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	client, err := httpsend.NewClient("telegram", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))

@@ -110,8 +110,9 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// templateFields are the templated fields, by key.
-func (c *Config) templateFields() map[string]string {
+// TemplateFields returns the templated fields by key, for the configuration
+// loader to check against the template files.
+func (c *Config) TemplateFields() map[string]string {
 	f := map[string]string{
 		"routing_key": c.RoutingKey, "message_type": c.MessageType, "state_message": c.StateMessage,
 		"entity_display_name": c.EntityDisplayName, "monitoring_tool": c.MonitoringTool,

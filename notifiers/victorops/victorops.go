@@ -63,7 +63,7 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.StateMessage = cmp.Or(c.StateMessage, DefaultStateMessage)
 	c.EntityDisplayName = cmp.Or(c.EntityDisplayName, DefaultEntityDisplayName)
 	c.MonitoringTool = cmp.Or(c.MonitoringTool, DefaultMonitoringTool)
-	if err := render.Check(tmpl, c.templateFields()); err != nil {
+	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
 		return nil, fmt.Errorf("victorops: %w", err)
 	}
 	client, err := httpsend.NewClient("victorops", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))
