@@ -170,7 +170,7 @@ func TestReceiverSecretsNotInErrors(t *testing.T) {
 	if strings.Contains(err.Error(), "S3CRET") {
 		t.Errorf("a secret is in the error:\n%v", err)
 	}
-	for _, w := range []string{"avatar_url", "webhook_url must use the http or https scheme", "chat_id is required", `priority "P9"`} {
+	for _, w := range []string{"avatar_url", "webhook_url scheme must be http or https", "chat_id is required", `priority "P9"`} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error lacks %q:\n%v", w, err)
 		}

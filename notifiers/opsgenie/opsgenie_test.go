@@ -258,7 +258,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ok", Config{APIKey: "k", Priority: "P2", Responders: []Responder{{Name: "a", Type: "Teams"}}}, nil},
 		{"no key", Config{}, []string{"api_key or api_key_file is required"}},
 		{"both keys", Config{APIKey: "k", APIKeyFile: "f"}, []string{"at most one of api_key and api_key_file"}},
-		{"bad url", Config{APIKey: "k", APIURL: &config.URL{URL: u}}, []string{"api_url must use the http or https scheme"}},
+		{"bad url", Config{APIKey: "k", APIURL: &config.URL{URL: u}}, []string{"api_url scheme must be http or https"}},
 		{"bad responder", Config{APIKey: "k", Responders: []Responder{{Type: "group"}}}, []string{"responders[0]: one of id", `type "group"`}},
 		{"bad priority", Config{APIKey: "k", Priority: "urgent"}, []string{`priority "urgent"`}},
 		{"templated", Config{APIKey: "k", Priority: "{{ .CommonLabels.p }}", Responders: []Responder{{Name: "x", Type: "{{ .CommonLabels.t }}"}}}, nil},

@@ -66,7 +66,7 @@ func CheckURL(u *url.URL) error {
 	case u == nil:
 		return errors.New("is empty")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return errors.New("must use the http or https scheme")
+		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
 	case u.Host == "":
 		return errors.New("has no host")
 	}

@@ -35,7 +35,7 @@ func TestReadURL(t *testing.T) {
 	}
 	for content, want := range map[string]string{
 		"https://h/TOKEN\n":  "",
-		"ftp://h/TOKEN":      "must use the http or https scheme",
+		"ftp://h/TOKEN":      "scheme must be http or https",
 		"https:///TOKEN":     "has no host",
 		"http://TOKEN\x7f/x": "does not hold a valid URL",
 	} {
