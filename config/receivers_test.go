@@ -1,8 +1,12 @@
 package config
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // allReceivers uses every receiver kind alerter supports beyond the first
@@ -174,5 +178,44 @@ func TestReceiverSecretsNotInErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error lacks %q:\n%v", w, err)
 		}
+	}
+}
+
+// TestReceiverSecretsDoNotMarshal marshals a configuration with a secret
+// in every receiver key that holds one, as an API showing the
+// configuration would, and looks for them.
+func TestReceiverSecretsDoNotMarshal(t *testing.T) {
+	in := strings.NewReplacer(
+		"opsgenie_api_key: ogkey", "opsgenie_api_key: S3CRET-og",
+		"api_key: own", "api_key: S3CRET-og2",
+		"webhookb2/x/IncomingWebhook/y/z", "webhookb2/S3CRET-teams",
+		`bot_token: "123:abc"`, `bot_token: "123:S3CRET-tg"`,
+		"webhooks/1/tok", "webhooks/1/S3CRET-dc",
+		"user_key: u", "user_key: S3CRET-po-user",
+		"token: t\n", "token: S3CRET-po-token\n",
+		"routing_key: team", "routing_key: team\n        api_key: S3CRET-vo",
+	).Replace(allReceivers)
+	c, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(in, "S3CRET"); n != 8 {
+		t.Fatalf("%d secrets in the test configuration, want 8", n)
+	}
+	y, err := yaml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, out := range map[string]string{"YAML": string(y), "JSON": string(j), "%+v": fmt.Sprintf("%+v", c.Receivers[0].MSTeamsConfigs[0])} {
+		if strings.Contains(out, "S3CRET") {
+			t.Errorf("a secret is in the %s of the configuration", what)
+		}
+	}
+	if !strings.Contains(string(y), "<secret>") {
+		t.Error("no <secret> placeholder in the YAML: is the test vacuous?")
 	}
 }
