@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,13 +22,19 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/alerter/alerter/internal/strictyaml"
+	"github.com/alerter/alerter/notifiers/discord"
 	"github.com/alerter/alerter/notifiers/email"
 	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
+	"github.com/alerter/alerter/notifiers/msteams"
+	"github.com/alerter/alerter/notifiers/opsgenie"
 	"github.com/alerter/alerter/notifiers/pagerduty"
+	"github.com/alerter/alerter/notifiers/pushover"
 	"github.com/alerter/alerter/notifiers/route"
 	"github.com/alerter/alerter/notifiers/slack"
+	"github.com/alerter/alerter/notifiers/telegram"
 	"github.com/alerter/alerter/notifiers/template"
+	"github.com/alerter/alerter/notifiers/victorops"
 	"github.com/alerter/alerter/notifiers/webhook"
 	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/silence"
@@ -186,6 +195,13 @@ type Receiver struct {
 	SlackConfigs     []*slack.Config     `yaml:"slack_configs,omitempty"`
 	PagerdutyConfigs []*pagerduty.Config `yaml:"pagerduty_configs,omitempty"`
 	EmailConfigs     []*email.Config     `yaml:"email_configs,omitempty"`
+	OpsgenieConfigs  []*opsgenie.Config  `yaml:"opsgenie_configs,omitempty"`
+	MSTeamsConfigs   []*msteams.Config   `yaml:"msteams_configs,omitempty"`
+	MSTeamsV2Configs []*msteams.V2Config `yaml:"msteamsv2_configs,omitempty"`
+	TelegramConfigs  []*telegram.Config  `yaml:"telegram_configs,omitempty"`
+	DiscordConfigs   []*discord.Config   `yaml:"discord_configs,omitempty"`
+	VictorOpsConfigs []*victorops.Config `yaml:"victorops_configs,omitempty"`
+	PushoverConfigs  []*pushover.Config  `yaml:"pushover_configs,omitempty"`
 }
 
 // StormControl: when more than MaxAlerts alert changes would reach one
@@ -322,6 +338,11 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 			add("global.external_url", fmt.Sprintf("must be an absolute URL, got %q", strictyaml.RedactURLs(c.Global.ExternalURL, c.Global.ExternalURL)))
 		}
 	}
+	c.Global.validateGlobals(add)
+	tmpl, err := template.New(c.Templates...)
+	if err != nil {
+		add("templates", err.Error())
+	}
 	names := map[string]bool{}
 	for i, r := range c.Receivers {
 		p := fmt.Sprintf("receivers[%d]", i)
@@ -333,26 +354,17 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 			add(p+".name", fmt.Sprintf("receiver %q is defined twice", r.Name))
 		}
 		names[r.Name] = true
-		for j, w := range r.WebhookConfigs {
-			if err := w.Validate(); err != nil {
-				add(fmt.Sprintf("%s.webhook_configs[%d]", p, j), err.Error())
-			}
-		}
-		for j, sc := range r.SlackConfigs {
-			if err := sc.Validate(); err != nil {
-				add(fmt.Sprintf("%s.slack_configs[%d]", p, j), err.Error())
-			}
-		}
-		for j, pd := range r.PagerdutyConfigs {
-			if err := pd.Validate(); err != nil {
-				add(fmt.Sprintf("%s.pagerduty_configs[%d]", p, j), err.Error())
-			}
-		}
-		for j, ec := range r.EmailConfigs {
-			if err := ec.Validate(); err != nil {
-				add(fmt.Sprintf("%s.email_configs[%d]", p, j), err.Error())
-			}
-		}
+		validateEach(add, tmpl, p+".webhook_configs", r.WebhookConfigs)
+		validateEach(add, tmpl, p+".slack_configs", r.SlackConfigs)
+		validateEach(add, tmpl, p+".pagerduty_configs", r.PagerdutyConfigs)
+		validateEach(add, tmpl, p+".email_configs", r.EmailConfigs)
+		validateEach(add, tmpl, p+".opsgenie_configs", r.OpsgenieConfigs)
+		validateEach(add, tmpl, p+".msteams_configs", r.MSTeamsConfigs)
+		validateEach(add, tmpl, p+".msteamsv2_configs", r.MSTeamsV2Configs)
+		validateEach(add, tmpl, p+".telegram_configs", r.TelegramConfigs)
+		validateEach(add, tmpl, p+".discord_configs", r.DiscordConfigs)
+		validateEach(add, tmpl, p+".victorops_configs", r.VictorOpsConfigs)
+		validateEach(add, tmpl, p+".pushover_configs", r.PushoverConfigs)
 	}
 	switch {
 	case c.Route == nil && len(c.Receivers) > 0:
@@ -377,9 +389,6 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 		if _, err := inhibit.New(c.InhibitRules); err != nil {
 			add("inhibit_rules", err.Error())
 		}
-	}
-	if _, err := template.New(c.Templates...); err != nil {
-		add("templates", err.Error())
 	}
 	if c.StormControl.MaxAlerts < 0 {
 		add("storm_control.max_alerts", "must not be negative")
@@ -438,6 +447,33 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 		}
 	}
 	return errs
+}
+
+// validateEach reports the problems of each integration configuration of
+// one kind at path[i]: an empty list item, its Validate errors, and the
+// syntax errors of the templated fields it lists (TemplateFields, by
+// key), checked against tmpl (nil when the template files are broken).
+func validateEach[C interface{ Validate() error }](add func(path, msg string), tmpl *template.Template, path string, cs []C) {
+	for i, c := range cs {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if v := reflect.ValueOf(c); v.Kind() == reflect.Pointer && v.IsNil() {
+			add(p, "is empty")
+			continue
+		}
+		if err := c.Validate(); err != nil {
+			add(p, err.Error())
+		}
+		tf, ok := any(c).(interface{ TemplateFields() map[string]string })
+		if !ok || tmpl == nil {
+			continue
+		}
+		fields := tf.TemplateFields()
+		for _, key := range slices.Sorted(maps.Keys(fields)) {
+			if err := tmpl.Check(fields[key]); err != nil {
+				add(p+"."+key, "template: "+err.Error())
+			}
+		}
+	}
 }
 
 // walkRoutes calls fn for every route of the tree, with its path.

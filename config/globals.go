@@ -1,6 +1,10 @@
 package config
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+
 	"github.com/prometheus/common/config"
 
 	"github.com/alerter/alerter/notifiers/slack"
@@ -22,6 +26,14 @@ type NotificationGlobals struct {
 	SlackAPIURL          *slack.SecretURL `yaml:"slack_api_url,omitempty"`
 	SlackAPIURLFile      string           `yaml:"slack_api_url_file,omitempty"`
 	PagerdutyURL         *config.URL      `yaml:"pagerduty_url,omitempty"`
+	SMTPTLSConfig        config.TLSConfig `yaml:"smtp_tls_config,omitempty"`
+	OpsgenieAPIKey       config.Secret    `yaml:"opsgenie_api_key,omitempty"`
+	OpsgenieAPIKeyFile   string           `yaml:"opsgenie_api_key_file,omitempty"`
+	OpsgenieAPIURL       *config.URL      `yaml:"opsgenie_api_url,omitempty"`
+	VictorOpsAPIKey      config.Secret    `yaml:"victorops_api_key,omitempty"`
+	VictorOpsAPIKeyFile  string           `yaml:"victorops_api_key_file,omitempty"`
+	VictorOpsAPIURL      *config.URL      `yaml:"victorops_api_url,omitempty"`
+	TelegramAPIURL       *config.URL      `yaml:"telegram_api_url,omitempty"`
 }
 
 // applyGlobals fills receivers' unset fields from the globals.
@@ -53,6 +65,9 @@ func (c *Config) applyGlobals() {
 			if e.RequireTLS == nil {
 				e.RequireTLS = g.SMTPRequireTLS
 			}
+			if e.TLSConfig == (config.TLSConfig{}) {
+				e.TLSConfig = g.SMTPTLSConfig
+			}
 		}
 		for _, s := range r.SlackConfigs {
 			if s == nil || s.APIURL != nil || s.APIURLFile != "" || s.AppToken != "" || s.AppTokenFile != "" {
@@ -64,6 +79,56 @@ func (c *Config) applyGlobals() {
 			if p != nil && p.URL == nil {
 				p.URL = g.PagerdutyURL
 			}
+		}
+		for _, o := range r.OpsgenieConfigs {
+			if o == nil {
+				continue
+			}
+			if o.APIKey == "" && o.APIKeyFile == "" {
+				o.APIKey, o.APIKeyFile = g.OpsgenieAPIKey, g.OpsgenieAPIKeyFile
+			}
+			if o.APIURL == nil {
+				o.APIURL = g.OpsgenieAPIURL
+			}
+		}
+		for _, v := range r.VictorOpsConfigs {
+			if v == nil {
+				continue
+			}
+			if v.APIKey == "" && v.APIKeyFile == "" {
+				v.APIKey, v.APIKeyFile = g.VictorOpsAPIKey, g.VictorOpsAPIKeyFile
+			}
+			if v.APIURL == nil {
+				v.APIURL = g.VictorOpsAPIURL
+			}
+		}
+		for _, t := range r.TelegramConfigs {
+			if t != nil && t.APIURL == nil {
+				t.APIURL = g.TelegramAPIURL
+			}
+		}
+	}
+}
+
+// validateGlobals checks the receiver globals that receivers may not use,
+// so that a mistake there is reported even before a receiver inherits it.
+func (g *NotificationGlobals) validateGlobals(add func(path, msg string)) {
+	keys := map[string][2]bool{
+		"opsgenie_api_key":  {g.OpsgenieAPIKey != "", g.OpsgenieAPIKeyFile != ""},
+		"victorops_api_key": {g.VictorOpsAPIKey != "", g.VictorOpsAPIKeyFile != ""},
+	}
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
+		if pair := keys[key]; pair[0] && pair[1] {
+			add("global."+key, fmt.Sprintf("at most one of %s and %s_file may be set", key, key))
+		}
+	}
+	urls := map[string]*config.URL{
+		"pagerduty_url": g.PagerdutyURL, "opsgenie_api_url": g.OpsgenieAPIURL,
+		"victorops_api_url": g.VictorOpsAPIURL, "telegram_api_url": g.TelegramAPIURL,
+	}
+	for _, key := range slices.Sorted(maps.Keys(urls)) {
+		if u := urls[key]; u != nil && u.URL != nil && ((u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			add("global."+key, "must be an absolute http(s) URL")
 		}
 	}
 }

@@ -35,6 +35,14 @@ var configSecrets = map[string]string{
 	"slack api_url path":             "S3CRET-SLACK-HOOKPATH-0c4e",
 	"pagerduty routing_key":          "PDR0UTINGKEYS3CRETq8w2e6r4t1y9uZ", // 32 characters
 	"email auth_password":            "S3CRET-SMTP-PASS-6e7a",
+	"opsgenie api_key":               "S3CRET-OPSGENIE-KEY-1d2f",
+	"victorops api_key":              "S3CRET-VICTOROPS-KEY-3e4a",
+	"telegram bot_token":             "123456:S3CRET-TELEGRAM-5b6c",
+	"discord webhook token":          "S3CRET-DISCORD-TOKEN-7d8e",
+	"teams webhook path":             "S3CRET-TEAMS-PATH-9f0a",
+	"teams workflow signature":       "S3CRET-TEAMS-SIG-2b3c",
+	"pushover token":                 "S3CRETPUSHOVERTOKEN01234567890", // 30 characters
+	"pushover user_key":              "S3CRETPUSHOVERUSERKEY012345678",
 }
 
 // Usernames are not secrets, but with the passwords they form the basic
@@ -76,6 +84,7 @@ func secretForms() []secretForm {
 // hold one; secretsEnv.config fills in the ${…} placeholders.
 const secretsConfig = `global:
   evaluation_interval: 1s
+  opsgenie_api_key: ${OG_KEY}
 datasource:
   url: ${PROM_URL}
   timeout: 5s
@@ -117,6 +126,27 @@ receivers:
         auth_username: mailuser
         auth_password: ${SMTP_PASS}
         timeout: 5s
+    opsgenie_configs:
+      - api_url: ${OG_URL}
+        timeout: 5s
+    victorops_configs:
+      - api_key: ${VO_KEY}
+        api_url: ${VO_URL}
+        routing_key: ops
+    telegram_configs:
+      - bot_token: ${TG_TOKEN}
+        api_url: ${TG_URL}
+        chat_id: -100
+    discord_configs:
+      - webhook_url: ${DC_URL}
+    msteams_configs:
+      - webhook_url: ${TEAMS_URL}
+    msteamsv2_configs:
+      - webhook_url: ${FLOW_URL}
+    pushover_configs:
+      - token: ${PO_TOKEN}
+        user_key: ${PO_USER}
+        api_url: ${PO_URL}
 `
 
 const secretsRules = `groups:
@@ -320,6 +350,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 	slk, slackSrv := newSecretSink(t, http.StatusOK, `{"ok":false,"error":"invalid_auth"}`)
 	slkHook, slackHookSrv := newSecretSink(t, http.StatusInternalServerError, `internal_error`)
 	pd, pdSrv := newSecretSink(t, http.StatusInternalServerError, `{"status":"error"}`)
+	og, ogSrv := newSecretSink(t, http.StatusUnprocessableEntity, `{"message":"invalid"}`)
+	vo, voSrv := newSecretSink(t, http.StatusInternalServerError, `{"result":"failure"}`)
+	tg, tgSrv := newSecretSink(t, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
+	dc, dcSrv := newSecretSink(t, http.StatusBadGateway, `{"message":"bad gateway"}`)
+	teams, teamsSrv := newSecretSink(t, http.StatusOK, `Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 503`)
+	po, poSrv := newSecretSink(t, http.StatusBadRequest, `{"status":0,"errors":["user identifier is invalid"]}`)
 
 	// Prometheus does not ask for credentials and ignores them.
 	promURL, err := url.Parse(prom.URL())
@@ -351,6 +387,18 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"PD_URL":            pdSrv.URL + "/v2/enqueue",
 		"SMTP":              fmt.Sprintf("127.0.0.1:%d", promtest.FreePort(t)), // closed
 		"SMTP_PASS":         configSecrets["email auth_password"],
+		"OG_KEY":            configSecrets["opsgenie api_key"],
+		"OG_URL":            ogSrv.URL + "/",
+		"VO_KEY":            configSecrets["victorops api_key"],
+		"VO_URL":            voSrv.URL + "/integrations/generic/20131114/alert/",
+		"TG_TOKEN":          strconv.Quote(configSecrets["telegram bot_token"]),
+		"TG_URL":            tgSrv.URL,
+		"DC_URL":            dcSrv.URL + "/api/webhooks/42/" + configSecrets["discord webhook token"],
+		"TEAMS_URL":         teamsSrv.URL + "/webhookb2/" + configSecrets["teams webhook path"] + "/IncomingWebhook/x",
+		"FLOW_URL":          teamsSrv.URL + "/workflows/1/triggers/manual/paths/invoke?sig=" + configSecrets["teams workflow signature"],
+		"PO_TOKEN":          configSecrets["pushover token"],
+		"PO_USER":           configSecrets["pushover user_key"],
+		"PO_URL":            poSrv.URL + "/1/messages.json",
 	}
 	if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(secretsRules), 0o644); err != nil {
 		t.Fatal(err)
@@ -377,7 +425,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	proc.WaitHTTP(t, e.apiURL("/-/ready"), 30*time.Second)
 
 	// Readiness, not timing: every integration has failed at least once.
-	integrations := []string{"webhook/0", "slack/0", "slack/1", "pagerduty/0", "email/0"}
+	integrations := []string{"webhook/0", "slack/0", "slack/1", "pagerduty/0", "email/0",
+		"opsgenie/0", "victorops/0", "telegram/0", "discord/0", "msteams/0", "msteamsv2/0", "pushover/0"}
 	var failed map[string]float64
 	waitUntil(t, 120*time.Second, "a failed attempt of every integration", func() bool {
 		_, body := httpGetBody(t, e.apiURL("/metrics"))
@@ -406,6 +455,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if !pd.received(configSecrets["pagerduty routing_key"]) {
 		t.Error("PagerDuty never received the routing key")
 	}
+	for _, r := range []struct {
+		what string
+		sink *secretSink
+		subs []string
+	}{
+		{"Opsgenie the API key", og, []string{"GenieKey " + configSecrets["opsgenie api_key"]}},
+		{"VictorOps the API key", vo, []string{"/" + configSecrets["victorops api_key"] + "/ops"}},
+		{"Telegram the bot token", tg, []string{"/bot" + configSecrets["telegram bot_token"] + "/sendMessage"}},
+		{"Discord the webhook token", dc, []string{"/api/webhooks/42/" + configSecrets["discord webhook token"]}},
+		{"Teams the connector's path", teams, []string{configSecrets["teams webhook path"], "MessageCard"}},
+		{"Teams the workflow's signature", teams, []string{configSecrets["teams workflow signature"], "AdaptiveCard"}},
+		{"Pushover the token and user key", po, []string{"token=" + configSecrets["pushover token"], "user=" + configSecrets["pushover user_key"]}},
+	} {
+		if !r.sink.received(r.subs...) {
+			t.Errorf("%s never received", r.what)
+		}
+	}
 
 	// What each endpoint was sent holds its own credentials only: not the
 	// datasource's, not another integration's, not the HMAC key.
@@ -419,6 +485,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 			{"Slack's Web API", slk, []string{"slack app_token"}},
 			{"the Slack incoming webhook", slkHook, []string{"slack api_url path"}},
 			{"PagerDuty", pd, []string{"pagerduty routing_key"}},
+			{"Opsgenie", og, []string{"opsgenie api_key"}},
+			{"VictorOps", vo, []string{"victorops api_key"}},
+			{"Telegram", tg, []string{"telegram bot_token"}},
+			{"Discord", dc, []string{"discord webhook token"}},
+			{"Teams", teams, []string{"teams webhook path", "teams workflow signature"}},
+			{"Pushover", po, []string{"pushover token", "pushover user_key"}},
 		} {
 			assertNoSecret(t, "what "+r.name+" was sent", r.sink.all(), r.own...)
 		}
@@ -450,6 +522,15 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}, 1},
 			{"unknown key beside the routing key", func(c string) string {
 				return replaceOnce(t, c, "      - routing_key: ", "      - routing_keey: oops\n        routing_key: ")
+			}, 1},
+			{"bad parse mode beside the Telegram token", func(c string) string {
+				return replaceOnce(t, c, "        chat_id: -100\n", "        chat_id: -100\n        parse_mode: bogus\n")
+			}, 1},
+			{"Discord webhook URL with a bad scheme", func(c string) string {
+				return replaceOnce(t, c, "      - webhook_url: "+e.vars["DC_URL"], "      - webhook_url: "+strings.Replace(e.vars["DC_URL"], "http://", "ftp://", 1))
+			}, 1},
+			{"Pushover without user key, beside the token", func(c string) string {
+				return replaceOnce(t, c, "        user_key: "+e.vars["PO_USER"]+"\n", "")
 			}, 1},
 			{"email password without username", func(c string) string {
 				return replaceOnce(t, c, "        auth_username: mailuser\n", "")

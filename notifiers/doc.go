@@ -6,7 +6,10 @@
 // (group_wait, group_interval, repeat_interval). Its decisions go to a
 // durable per-integration outbox that Senders drain, with retries,
 // exponential back-off and jitter, in order. Integrations live in one
-// sub-package each (webhook, slack, pagerduty, email).
+// sub-package each (webhook, slack, pagerduty, email, opsgenie, msteams,
+// telegram, discord, victorops, pushover); what they share is in
+// notifiers/internal and in Message.ForIntegration, IncidentKey and
+// HashKey.
 //
 // Delivery is at least once: a notification is written before it is sent
 // and marked delivered after; duplicates can only happen in the window

@@ -2,18 +2,25 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/notifiers"
+	"github.com/alerter/alerter/notifiers/discord"
 	"github.com/alerter/alerter/notifiers/email"
 	"github.com/alerter/alerter/notifiers/inhibit"
+	"github.com/alerter/alerter/notifiers/msteams"
+	"github.com/alerter/alerter/notifiers/opsgenie"
 	"github.com/alerter/alerter/notifiers/pagerduty"
+	"github.com/alerter/alerter/notifiers/pushover"
 	"github.com/alerter/alerter/notifiers/route"
 	"github.com/alerter/alerter/notifiers/slack"
+	"github.com/alerter/alerter/notifiers/telegram"
 	"github.com/alerter/alerter/notifiers/template"
+	"github.com/alerter/alerter/notifiers/victorops"
 	"github.com/alerter/alerter/notifiers/webhook"
 )
 
@@ -67,10 +74,7 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 			ExternalURL: cfg.Global.ExternalURL,
 		}
 		var ints []notifiers.ReceiverIntegration
-		add := func(kind string, i int, n interface {
-			notifiers.Integration
-			SendResolved() bool
-		}, err error) error {
+		add := func(kind string, i int, n resolvedIntegration, err error) error {
 			if err != nil {
 				return fmt.Errorf("receiver %q %s_configs[%d]: %w", r.Name, kind, i, err)
 			}
@@ -87,23 +91,24 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		if cfg.Web.SlackInteractions.SigningSecretFile != "" {
 			slackOpts.Actions = slack.ActionButtons
 		}
-		for i, c := range r.SlackConfigs {
-			n, err := slack.NewWithOptions(c, tmpl, opts, slackOpts)
-			if err := add("slack", i, n, err); err != nil {
-				return nil, err
-			}
+		newSlack := func(c *slack.Config, tmpl *template.Template, opts notifiers.IntegrationOptions) (*slack.Notifier, error) {
+			return slack.NewWithOptions(c, tmpl, opts, slackOpts)
 		}
-		for i, c := range r.PagerdutyConfigs {
-			n, err := pagerduty.New(c, tmpl, opts)
-			if err := add("pagerduty", i, n, err); err != nil {
-				return nil, err
-			}
-		}
-		for i, c := range r.EmailConfigs {
-			n, err := email.New(c, tmpl, opts)
-			if err := add("email", i, n, err); err != nil {
-				return nil, err
-			}
+		// Every kind is built, so that all broken integrations are
+		// reported at once.
+		if err := errors.Join(
+			buildEach(add, "slack", r.SlackConfigs, tmpl, opts, newSlack),
+			buildEach(add, "pagerduty", r.PagerdutyConfigs, tmpl, opts, pagerduty.New),
+			buildEach(add, "email", r.EmailConfigs, tmpl, opts, email.New),
+			buildEach(add, "opsgenie", r.OpsgenieConfigs, tmpl, opts, opsgenie.New),
+			buildEach(add, "msteams", r.MSTeamsConfigs, tmpl, opts, msteams.New),
+			buildEach(add, "msteamsv2", r.MSTeamsV2Configs, tmpl, opts, msteams.NewV2),
+			buildEach(add, "telegram", r.TelegramConfigs, tmpl, opts, telegram.New),
+			buildEach(add, "discord", r.DiscordConfigs, tmpl, opts, discord.New),
+			buildEach(add, "victorops", r.VictorOpsConfigs, tmpl, opts, victorops.New),
+			buildEach(add, "pushover", r.PushoverConfigs, tmpl, opts, pushover.New),
+		); err != nil {
+			return nil, err
 		}
 		receivers[r.Name] = ints
 	}
@@ -165,6 +170,28 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		}
 	}
 	return b, nil
+}
+
+// resolvedIntegration is what every integration constructor returns.
+type resolvedIntegration interface {
+	notifiers.Integration
+	SendResolved() bool
+}
+
+// buildEach builds the integrations of one kind of a receiver, in order,
+// handing each (or its error) to add; it returns the first error of add.
+func buildEach[C any, N resolvedIntegration](
+	add func(kind string, i int, n resolvedIntegration, err error) error,
+	kind string, cs []*C, tmpl *template.Template, opts notifiers.IntegrationOptions,
+	build func(*C, *template.Template, notifiers.IntegrationOptions) (N, error),
+) error {
+	for i, c := range cs {
+		n, err := build(c, tmpl, opts)
+		if err := add(kind, i, n, err); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // run runs the current pipeline until ctx ends.

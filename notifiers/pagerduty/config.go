@@ -1,5 +1,7 @@
 // Package pagerduty triggers and resolves PagerDuty alerts through the
-// Events API v2, one PagerDuty alert per alerter group: the dedup_key is
+// Events API v2 (with a routing_key), or v1 (with a service_key, for
+// PagerDuty services of the older "Prometheus" integration type), one
+// PagerDuty alert per alerter group: the dedup_key (v1: incident_key) is
 // derived from the group key, so every message of a group updates the
 // same PagerDuty alert and the group's resolution resolves it.
 package pagerduty
@@ -19,6 +21,8 @@ import (
 const (
 	// DefaultURL is the Events API v2 endpoint.
 	DefaultURL = "https://events.pagerduty.com/v2/enqueue"
+	// DefaultV1URL is the Events API v1 endpoint.
+	DefaultV1URL = "https://events.pagerduty.com/generic/2010-04-15/create_event.json"
 	// DefaultClient names the sending system in PagerDuty.
 	DefaultClient = "alerter"
 	// DefaultDescription is the summary template.
@@ -48,9 +52,9 @@ func alertListTemplate(which string) string {
 {{ end }}{{ end }}`
 }
 
-// Config is a pagerduty_config, with Alertmanager's names and meaning
-// (Events API v2 only). Fields documented as templates are rendered with
-// the message's template data.
+// Config is a pagerduty_config, with Alertmanager's names and meaning.
+// Fields documented as templates are rendered with the message's template
+// data.
 type Config struct {
 	// RoutingKey is the 32-character integration key. It is sent in the
 	// body only, never logged.
@@ -58,7 +62,19 @@ type Config struct {
 	// RoutingKeyFile names a file holding the key, read at every send
 	// (surrounding white space trimmed). Exclusive with RoutingKey.
 	RoutingKeyFile string `yaml:"routing_key_file,omitempty"`
-	// URL is the Events API endpoint; default DefaultURL.
+	// ServiceKey is the integration key of a service whose integration
+	// type is "Prometheus" (or another Events API v1 one): set, events go
+	// to the Events API v1, as in Alertmanager, which then ignores the
+	// routing key. It is sent in the body only, never logged.
+	ServiceKey config.Secret `yaml:"service_key,omitempty"`
+	// ServiceKeyFile names a file holding the service key, read at every
+	// send. Exclusive with ServiceKey.
+	ServiceKeyFile string `yaml:"service_key_file,omitempty"`
+	// URL is the Events API v2 endpoint; default DefaultURL. With a
+	// service key, events go to DefaultV1URL; a URL ending in
+	// /v2/enqueue (such as global.pagerduty_url) sends them to the v1
+	// path on the same host (events.eu.pagerduty.com, a proxy), and any
+	// other URL is used as the v1 endpoint itself.
 	URL *config.URL `yaml:"url,omitempty"`
 	// Client (template) names the sender; default DefaultClient.
 	Client string `yaml:"client,omitempty"`
@@ -112,11 +128,14 @@ type Image struct {
 // syntax is checked by New, which has the templates.
 func (c *Config) Validate() error {
 	var errs []error
-	switch {
-	case c.RoutingKey != "" && c.RoutingKeyFile != "":
+	if c.RoutingKey != "" && c.RoutingKeyFile != "" {
 		errs = append(errs, errors.New("at most one of routing_key and routing_key_file may be set"))
-	case c.RoutingKey == "" && c.RoutingKeyFile == "":
-		errs = append(errs, errors.New("routing_key or routing_key_file is required"))
+	}
+	if c.ServiceKey != "" && c.ServiceKeyFile != "" {
+		errs = append(errs, errors.New("at most one of service_key and service_key_file may be set"))
+	}
+	if c.RoutingKey == "" && c.RoutingKeyFile == "" && !c.v1() {
+		errs = append(errs, errors.New("routing_key or routing_key_file is required (Events API v2), or service_key or service_key_file (Events API v1)"))
 	}
 	if c.URL != nil && c.URL.URL != nil {
 		if err := checkURL(c.URL.URL); err != nil {
@@ -147,6 +166,22 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// v1 reports whether the Events API v1 is used: a service key is set.
+func (c *Config) v1() bool { return c.ServiceKey != "" || c.ServiceKeyFile != "" }
+
+// v1URL is where v1 events go for the configured url (see Config.URL).
+func v1URL(u *config.URL) string {
+	if u == nil || u.URL == nil {
+		return DefaultV1URL
+	}
+	if path, ok := strings.CutSuffix(u.Path, "/v2/enqueue"); ok {
+		v := *u.URL
+		v.Path, v.RawPath = path+"/generic/2010-04-15/create_event.json", ""
+		return v.String()
+	}
+	return u.String()
 }
 
 // checkURL says what is wrong with an endpoint URL.

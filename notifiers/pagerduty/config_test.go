@@ -63,7 +63,7 @@ func TestConfigBad(t *testing.T) {
 		file string
 		want []string
 	}{
-		{file: "bad_unknown_key.yml", want: []string{"field service_key not found"}},
+		{file: "bad_unknown_key.yml", want: []string{"field serviceKey not found"}},
 		{file: "bad_no_key.yml", want: []string{"routing_key or routing_key_file is required"}},
 		{file: "bad_values.yml", want: []string{
 			"at most one of routing_key and routing_key_file",

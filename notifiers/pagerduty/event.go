@@ -1,35 +1,27 @@
 package pagerduty
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
+	"cmp"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/alerter/alerter/notifiers"
-	"github.com/alerter/alerter/notifiers/template"
+	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/render"
 )
 
-// Limits of the Events API v2.
+// Limits of the Events API.
 const (
 	maxSummaryRunes = 1024
 	maxEventBytes   = 512 * 1000
 )
 
-// Event actions.
+// Event actions (v1: event types).
 const (
 	actionTrigger     = "trigger"
 	actionAcknowledge = "acknowledge"
 	actionResolve     = "resolve"
 )
-
-// digestGroupKeyPrefix, followed by the receiver's name, stands for the
-// group key of storm-control digests.
-const digestGroupKeyPrefix = "storm:"
 
 // event is an Events API v2 alert event.
 type event struct {
@@ -55,97 +47,107 @@ type payload struct {
 	CustomDetails map[string]string `json:"custom_details,omitempty"`
 }
 
-// DedupKey is the dedup_key of a group's events: the lower-case hex
-// SHA-256 of its group key, as Alertmanager computes it, so that it fits
+// eventV1 is an Events API v1 event.
+type eventV1 struct {
+	ServiceKey  string            `json:"service_key"`
+	EventType   string            `json:"event_type"`
+	IncidentKey string            `json:"incident_key"`
+	Description string            `json:"description,omitempty"`
+	Client      string            `json:"client,omitempty"`
+	ClientURL   string            `json:"client_url,omitempty"`
+	Details     map[string]string `json:"details,omitempty"`
+}
+
+// DedupKey is the dedup_key of a group's events: notifiers.HashKey of its
+// group key (the SHA-256 Alertmanager computes), so that it fits
 // PagerDuty's 255 characters whatever the group labels, stays the same
 // across messages and restarts, and differs between groups. Storm-control
-// digests use the group key "storm:<receiver>", so repeated digests of a
-// storm land in one PagerDuty alert.
-func DedupKey(groupKey string) string {
-	sum := sha256.Sum256([]byte(groupKey))
-	return hex.EncodeToString(sum[:])
-}
+// digests use the group key "storm:<receiver>" (Message.IncidentKey), so
+// repeated digests of a storm land in one PagerDuty alert.
+func DedupKey(groupKey string) string { return notifiers.HashKey(groupKey) }
 
-// messageGroupKey is the group key that m's events are deduplicated by.
-func messageGroupKey(m *notifiers.Message) string {
-	if m.Digest != nil {
-		return digestGroupKeyPrefix + m.Receiver
+// eventV2 builds the v2 event of an action for m.
+func (n *Notifier) eventV2(key, action string, m *notifiers.Message) (*event, error) {
+	ev := &event{RoutingKey: key, EventAction: action, DedupKey: DedupKey(m.IncidentKey())}
+	if action != actionTrigger {
+		return ev, nil
 	}
-	return m.GroupKey
-}
-
-// renderer renders templates for one message, collecting errors.
-type renderer struct {
-	tmpl *template.Template
-	data *template.Data
-	errs []error
-}
-
-func (r *renderer) text(field, text string) string {
-	s, err := r.tmpl.ExecuteText(text, r.data)
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s: %w", field, err))
-	}
-	return strings.TrimSpace(s)
-}
-
-// trigger fills in the trigger fields of ev from m.
-func (n *Notifier) trigger(ev *event, m *notifiers.Message, at time.Time) error {
-	r := &renderer{tmpl: n.tmpl, data: template.NewData(m)}
-	ev.Client = r.text("client", n.cfg.Client)
-	ev.ClientURL = r.text("client_url", n.cfg.ClientURL)
+	at := cmp.Or(m.At, n.now())
+	r := render.New(n.tmpl, m)
+	ev.Client = r.Text("client", n.cfg.Client)
+	ev.ClientURL = r.Text("client_url", n.cfg.ClientURL)
 	p := &payload{
-		Summary:   truncate(r.text("description", n.cfg.Description), maxSummaryRunes),
+		Summary:   n.summary(r, m),
 		Source:    ev.Client,
 		Severity:  n.severity(r, m),
 		Timestamp: at.UTC().Format(time.RFC3339Nano),
-		Class:     r.text("class", n.cfg.Class),
-		Component: r.text("component", n.cfg.Component),
-		Group:     r.text("group", n.cfg.Group),
+		Class:     r.Text("class", n.cfg.Class),
+		Component: r.Text("component", n.cfg.Component),
+		Group:     r.Text("group", n.cfg.Group),
 	}
 	if n.cfg.Source != "" {
-		p.Source = r.text("source", n.cfg.Source)
-	}
-	// PagerDuty rejects events without summary or source, which would
-	// lose the page: fall back to something that identifies the group.
-	if p.Summary == "" {
-		p.Summary = truncate(messageGroupKey(m), maxSummaryRunes)
+		p.Source = r.Text("source", n.cfg.Source)
 	}
 	if p.Source == "" {
-		p.Source = DefaultClient
+		p.Source = DefaultClient // PagerDuty rejects an event without one
 	}
-	details := n.details(m)
-	p.CustomDetails = make(map[string]string, len(details))
-	for k, v := range details {
-		p.CustomDetails[k] = r.text("details."+k, v)
-	}
+	p.CustomDetails = n.details(r, m)
 	for i, l := range n.cfg.Links {
-		l = Link{Href: r.text(fmt.Sprintf("links[%d].href", i), l.Href), Text: r.text(fmt.Sprintf("links[%d].text", i), l.Text)}
+		l = Link{Href: r.Text(fmt.Sprintf("links[%d].href", i), l.Href), Text: r.Text(fmt.Sprintf("links[%d].text", i), l.Text)}
 		if l.Href != "" {
 			ev.Links = append(ev.Links, l)
 		}
 	}
 	for i, im := range n.cfg.Images {
-		f := func(name, v string) string { return r.text(fmt.Sprintf("images[%d].%s", i, name), v) }
+		f := func(name, v string) string { return r.Text(fmt.Sprintf("images[%d].%s", i, name), v) }
 		im = Image{Src: f("src", im.Src), Alt: f("alt", im.Alt), Href: f("href", im.Href)}
 		if im.Src != "" {
 			ev.Images = append(ev.Images, im)
 		}
 	}
 	ev.Payload = p
-	if err := errors.Join(r.errs...); err != nil {
-		return fmt.Errorf("pagerduty: templates: %w", err)
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("pagerduty: templates: %w", err)
 	}
-	return nil
+	return ev, nil
+}
+
+// eventV1 builds the v1 event of an action for m: the description and
+// details always, as Alertmanager sends them, the client on triggers.
+func (n *Notifier) eventV1(key, action string, m *notifiers.Message) (*eventV1, error) {
+	r := render.New(n.tmpl, m)
+	ev := &eventV1{
+		ServiceKey: key, EventType: action, IncidentKey: DedupKey(m.IncidentKey()),
+		Description: n.summary(r, m), Details: n.details(r, m),
+	}
+	if action == actionTrigger {
+		ev.Client = r.Text("client", n.cfg.Client)
+		ev.ClientURL = r.Text("client_url", n.cfg.ClientURL)
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("pagerduty: templates: %w", err)
+	}
+	return ev, nil
+}
+
+// summary renders the description within PagerDuty's limit, falling back
+// to the group key: PagerDuty rejects an event without one, which would
+// lose the page.
+func (n *Notifier) summary(r *render.Renderer, m *notifiers.Message) string {
+	s, _ := render.Truncate(r.Text("description", n.cfg.Description), maxSummaryRunes)
+	if s == "" {
+		s, _ = render.Truncate(m.IncidentKey(), maxSummaryRunes)
+	}
+	return s
 }
 
 // severity renders the configured severity, or maps the group's highest
 // severity label, to one of PagerDuty's.
-func (n *Notifier) severity(r *renderer, m *notifiers.Message) string {
+func (n *Notifier) severity(r *render.Renderer, m *notifiers.Message) string {
 	if n.cfg.Severity == "" {
 		return MapSeverity(m.HighestSeverity())
 	}
-	s := r.text("severity", n.cfg.Severity)
+	s := r.Text("severity", n.cfg.Severity)
 	pd, ok := mapSeverity(s)
 	if !ok {
 		n.logger.Warn("severity is not one of PagerDuty's, sending error", "severity", s)
@@ -153,10 +155,10 @@ func (n *Notifier) severity(r *renderer, m *notifiers.Message) string {
 	return pd
 }
 
-// details returns the custom_details templates for m: the configured
-// ones over the defaults. A digest's defaults describe the storm, since
-// it has no alerts of its own.
-func (n *Notifier) details(m *notifiers.Message) map[string]string {
+// details renders the custom details of m: the configured templates over
+// the defaults. A digest's defaults describe the storm, since it has no
+// alerts of its own.
+func (n *Notifier) details(r *render.Renderer, m *notifiers.Message) map[string]string {
 	out := DefaultDetails()
 	if m.Digest != nil {
 		out = map[string]string{
@@ -168,29 +170,32 @@ func (n *Notifier) details(m *notifiers.Message) map[string]string {
 	for k, v := range n.cfg.Details {
 		out[k] = v
 	}
+	for k, v := range out {
+		out[k] = r.Text("details."+k, v)
+	}
 	return out
 }
 
 // encode marshals ev. An event over PagerDuty's size limit loses its
 // custom details (the usual culprit: long alert lists), with a note
 // saying so, rather than being rejected.
-func (n *Notifier) encode(ev *event) ([]byte, error) {
-	b, err := json.Marshal(ev)
-	if err != nil || len(b) <= maxEventBytes || ev.Payload == nil {
+func (n *Notifier) encode(ev any) ([]byte, error) {
+	b, err := httpsend.JSON(ev)
+	if err != nil || len(b) <= maxEventBytes {
 		return b, err
 	}
-	n.logger.Warn("event exceeds PagerDuty's size limit, dropping its custom details", "bytes", len(b), "dedup_key", ev.DedupKey)
-	ev.Payload.CustomDetails = map[string]string{
+	note := map[string]string{
 		"error": fmt.Sprintf("custom details dropped: the event was %d bytes, over PagerDuty's limit of %d", len(b), maxEventBytes),
 	}
-	return json.Marshal(ev)
-}
-
-// truncate cuts s to at most limit characters, marking the cut with "…".
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
+	switch e := ev.(type) {
+	case *event:
+		if e.Payload == nil {
+			return b, nil
+		}
+		e.Payload.CustomDetails = note
+	case *eventV1:
+		e.Details = note
 	}
-	runes := []rune(s)
-	return string(runes[:limit-1]) + "…"
+	n.logger.Warn("event exceeds PagerDuty's size limit, dropping its custom details", "bytes", len(b))
+	return httpsend.JSON(ev)
 }

@@ -1,7 +1,6 @@
 package pagerduty
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -9,19 +8,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/prometheus/common/config"
-
 	"github.com/alerter/alerter/notifiers"
-	"github.com/alerter/alerter/notifiers/internal/httpresp"
+	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/render"
+	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
 )
 
 // DefaultUserAgent is sent when IntegrationOptions.UserAgent is empty.
 const DefaultUserAgent = "alerter/unknown"
+
+// StatusError is a non-2xx answer of the Events API; it says whether the
+// event is worth sending again and how long PagerDuty asked to wait.
+type StatusError = httpsend.StatusError
 
 // Notifier sends a group's messages to PagerDuty as trigger and resolve
 // events of one PagerDuty alert. It is safe for concurrent use.
@@ -29,11 +30,10 @@ type Notifier struct {
 	// cfg is the configuration with defaults filled in.
 	cfg          Config
 	tmpl         *template.Template
-	client       *http.Client
+	client       *httpsend.Client
 	url          string
-	receiver     string
-	externalURL  string
-	userAgent    string
+	v1           bool
+	opts         notifiers.IntegrationOptions
 	timeout      time.Duration
 	sendResolved bool
 	logger       *slog.Logger
@@ -63,42 +63,43 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.Client = cmp.Or(c.Client, DefaultClient)
 	c.ClientURL = cmp.Or(c.ClientURL, "{{ .ExternalURL }}")
 	c.Description = cmp.Or(c.Description, DefaultDescription)
-	if err := checkTemplates(&c, tmpl); err != nil {
+	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
 		return nil, fmt.Errorf("pagerduty: %w", err)
 	}
-	httpConfig := config.DefaultHTTPClientConfig
-	if c.HTTPConfig != nil {
-		httpConfig = *c.HTTPConfig
-	}
-	client, err := config.NewClientFromConfig(httpConfig, "pagerduty")
+	timeout := cmp.Or(time.Duration(c.Timeout), DefaultTimeout)
+	client, err := httpsend.NewClient("pagerduty", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), timeout)
 	if err != nil {
-		return nil, fmt.Errorf("pagerduty: http client: %w", err)
+		return nil, err
 	}
 	n := &Notifier{
 		cfg:          c,
 		tmpl:         tmpl,
 		client:       client,
 		url:          DefaultURL,
-		receiver:     opts.Receiver,
-		externalURL:  opts.ExternalURL,
-		userAgent:    cmp.Or(opts.UserAgent, DefaultUserAgent),
-		timeout:      cmp.Or(time.Duration(c.Timeout), DefaultTimeout),
+		v1:           c.v1(),
+		opts:         opts,
+		timeout:      timeout,
 		sendResolved: c.SendResolved == nil || *c.SendResolved,
-		logger:       opts.Logger,
+		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		now:          time.Now,
 	}
-	if c.URL != nil && c.URL.URL != nil {
+	switch {
+	case n.v1:
+		n.url = v1URL(c.URL)
+		// PagerDuty documents 403 as v1's rate limit.
+		client.Retryable = func(status int) bool {
+			return status == http.StatusForbidden || httpsend.DefaultRetryable(status)
+		}
+	case c.URL != nil && c.URL.URL != nil:
 		n.url = c.URL.String()
 	}
-	if n.logger == nil {
-		n.logger = slog.New(slog.DiscardHandler)
-	}
-	n.logger = n.logger.With("receiver", n.receiver, "integration", "pagerduty")
+	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "pagerduty")
 	return n, nil
 }
 
-// checkTemplates parses every templated field, reporting all errors.
-func checkTemplates(c *Config, tmpl *template.Template) error {
+// TemplateFields returns the templated fields by key, for the
+// configuration loader to check against the template files.
+func (c *Config) TemplateFields() map[string]string {
 	fields := map[string]string{
 		"client": c.Client, "client_url": c.ClientURL, "description": c.Description,
 		"severity": c.Severity, "class": c.Class, "component": c.Component,
@@ -116,13 +117,7 @@ func checkTemplates(c *Config, tmpl *template.Template) error {
 		fields[fmt.Sprintf("images[%d].alt", i)] = im.Alt
 		fields[fmt.Sprintf("images[%d].href", i)] = im.Href
 	}
-	var errs []error
-	for name, text := range fields {
-		if err := tmpl.Check(text); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-		}
-	}
-	return errors.Join(errs...)
+	return fields
 }
 
 // Name is the integration's name in metrics and logs.
@@ -134,102 +129,57 @@ func (n *Notifier) SendResolved() bool { return n.sendResolved }
 // Notify sends a trigger event when m has a firing alert (or is a
 // digest), an acknowledge event when every firing alert of the group is
 // acknowledged in alerter (so PagerDuty stops escalating too), and a
-// resolve event when all its alerts are resolved. 429, 5xx
-// and network errors are worth retrying (a 429 or 503 with Retry-After
-// says when), and so is an unreadable routing_key_file; a 400 (invalid
-// event) and template errors are not. Neither errors nor logs contain the
-// routing key.
+// resolve event when all its alerts are resolved. 429, 5xx (and v1's
+// 403) and network errors are worth retrying (a 429 or 503 with
+// Retry-After says when), and so is an unreadable key file; a 400
+// (invalid event) and template errors are not. Neither errors nor logs
+// contain the routing or service key.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = n.prepare(m); m == nil {
+	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
 		return false, nil
 	}
-	key, err := n.routingKey()
+	key, err := n.key()
 	if err != nil {
-		return true, err
+		return true, fmt.Errorf("pagerduty: %w", err)
 	}
-	ev := &event{RoutingKey: key, EventAction: actionTrigger, DedupKey: DedupKey(messageGroupKey(m))}
+	action := actionTrigger
 	switch {
 	case m.Status() == "resolved":
-		ev.EventAction = actionResolve
+		action = actionResolve
 	case m.Digest == nil && m.AllAcknowledged():
-		ev.EventAction = actionAcknowledge
-	default:
-		if err := n.trigger(ev, m, cmp.Or(m.At, n.now())); err != nil {
-			return false, err
-		}
+		action = actionAcknowledge
+	}
+	var ev any
+	if n.v1 {
+		ev, err = n.eventV1(key, action, m)
+	} else {
+		ev, err = n.eventV2(key, action, m)
+	}
+	if err != nil {
+		return false, err
 	}
 	body, err := n.encode(ev)
 	if err != nil {
 		return false, fmt.Errorf("pagerduty: encoding event: %w", err)
 	}
-	return n.post(ctx, body, key, ev, m)
+	resp, err := n.client.Do(ctx, httpsend.Request{URL: n.url, Body: body, ContentType: "application/json", Secrets: []string{key}})
+	if err != nil {
+		return httpsend.Retryable(err), err
+	}
+	var ok struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(resp.Body, &ok)
+	n.logger.Debug("event sent", "event_action", action, "dedup_key", DedupKey(m.IncidentKey()), "v1", n.v1,
+		"group_key", m.GroupKey, "digest", m.Digest != nil, "status", resp.StatusCode, "answer", ok.Status)
+	return false, nil
 }
 
-// post sends one encoded event.
-func (n *Notifier) post(ctx context.Context, body []byte, key string, ev *event, m *notifiers.Message) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, n.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("pagerduty: building request: %w", err)
+// key returns the routing key (v2) or the service key (v1), read from
+// its file when configured so.
+func (n *Notifier) key() (string, error) {
+	if n.v1 {
+		return secret.Read("service_key", n.cfg.ServiceKey, n.cfg.ServiceKeyFile)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", n.userAgent)
-	resp, err := n.client.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("pagerduty: %w", err)
-	}
-	defer httpresp.DrainAndClose(resp.Body)
-	if resp.StatusCode/100 == 2 {
-		var ok struct {
-			Status string `json:"status"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&ok)
-		n.logger.Debug("event sent", "event_action", ev.EventAction, "dedup_key", ev.DedupKey,
-			"group_key", m.GroupKey, "digest", m.Digest != nil, "status", resp.StatusCode, "answer", ok.Status)
-		return false, nil
-	}
-	serr := &StatusError{
-		StatusCode: resp.StatusCode,
-		Body:       httpresp.Snippet(resp.Body, key),
-		Wait:       httpresp.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
-	}
-	return serr.Retryable(), serr
-}
-
-// prepare returns the message to send, or nil when there is nothing to
-// send: no alerts, or only resolved ones with send_resolved off. It fills
-// in the receiver and external URL from the options when m lacks them.
-func (n *Notifier) prepare(m *notifiers.Message) *notifiers.Message {
-	if m == nil {
-		return nil
-	}
-	c := *m
-	if c.Digest == nil {
-		if !n.sendResolved {
-			c.Alerts = m.Firing()
-		}
-		if len(c.Alerts) == 0 {
-			return nil
-		}
-	}
-	c.Receiver = cmp.Or(c.Receiver, n.receiver)
-	c.ExternalURL = cmp.Or(c.ExternalURL, n.externalURL)
-	return &c
-}
-
-// routingKey returns the configured key, or reads routing_key_file.
-func (n *Notifier) routingKey() (string, error) {
-	if n.cfg.RoutingKeyFile == "" {
-		return string(n.cfg.RoutingKey), nil
-	}
-	b, err := os.ReadFile(n.cfg.RoutingKeyFile)
-	if err != nil {
-		return "", fmt.Errorf("pagerduty: reading routing_key_file: %w", err)
-	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
-		return "", fmt.Errorf("pagerduty: routing_key_file %s is empty", n.cfg.RoutingKeyFile)
-	}
-	return key, nil
+	return secret.Read("routing_key", n.cfg.RoutingKey, n.cfg.RoutingKeyFile)
 }

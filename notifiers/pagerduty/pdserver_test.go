@@ -45,6 +45,10 @@ func (s *pdServer) serve(w http.ResponseWriter, r *http.Request) {
 	if override != nil && override(w, r) {
 		return
 	}
+	if r.URL.Path == v1Path {
+		s.serveV1(w, r, body)
+		return
+	}
 	if r.URL.Path != "/v2/enqueue" {
 		http.NotFound(w, r)
 		return
@@ -62,6 +66,54 @@ func (s *pdServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = json.Unmarshal(body, &ev)
 	answer(w, http.StatusAccepted, map[string]any{"status": "success", "message": "Event processed", "dedup_key": ev.DedupKey})
+}
+
+// v1Path is the Events API v1 endpoint's path.
+const v1Path = "/generic/2010-04-15/create_event.json"
+
+// serveV1 validates a v1 event as PagerDuty documents it (a 32-character
+// service_key, an event_type, an incident_key for acknowledge and
+// resolve, a description of at most 1024 characters for trigger) and
+// answers 200 with the incident_key, or 400 with the errors.
+func (s *pdServer) serveV1(w http.ResponseWriter, r *http.Request, body []byte) {
+	var errs []string
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" || r.Method != http.MethodPost {
+		errs = append(errs, "POST application/json")
+	}
+	var ev struct {
+		ServiceKey  string            `json:"service_key"`
+		EventType   string            `json:"event_type"`
+		IncidentKey string            `json:"incident_key"`
+		Description string            `json:"description"`
+		Client      string            `json:"client"`
+		ClientURL   string            `json:"client_url"`
+		Details     map[string]string `json:"details"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		errs = append(errs, "Invalid JSON: "+err.Error())
+	}
+	if len(ev.ServiceKey) != 32 {
+		errs = append(errs, "Service key is the wrong length (should be 32 characters)")
+	}
+	switch ev.EventType {
+	case "trigger":
+		if ev.Description == "" || utf8.RuneCountInString(ev.Description) > 1024 {
+			errs = append(errs, "Description is missing or longer than 1024 characters")
+		}
+	case "acknowledge", "resolve":
+		if ev.IncidentKey == "" {
+			errs = append(errs, "Incident key is required for acknowledge and resolve")
+		}
+	default:
+		errs = append(errs, "Event type is invalid")
+	}
+	if len(errs) > 0 {
+		answer(w, http.StatusBadRequest, map[string]any{"status": "invalid event", "message": "Event object is invalid", "errors": errs})
+		return
+	}
+	answer(w, http.StatusOK, map[string]any{"status": "success", "message": "Event processed", "incident_key": ev.IncidentKey})
 }
 
 func answer(w http.ResponseWriter, code int, v any) {

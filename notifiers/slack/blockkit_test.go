@@ -44,6 +44,8 @@ func blockKeys(typ string) ([]string, bool) {
 		return []string{"type", "block_id", "elements"}, true
 	case "divider":
 		return []string{"type", "block_id"}, true
+	case "image":
+		return []string{"type", "block_id", "image_url", "alt_text", "title"}, true
 	}
 	return nil, false
 }
@@ -109,6 +111,8 @@ func (v *blockKit) checkBlock(where string, raw any) {
 		if acc, ok := b["accessory"]; ok {
 			v.checkElement(where+".accessory", acc, map[string]bool{})
 		}
+	case "image":
+		v.checkImage(where, b)
 	case "context":
 		els, _ := b["elements"].([]any)
 		if len(els) == 0 || len(els) > 10 {
@@ -143,6 +147,15 @@ func (v *blockKit) checkElement(where string, raw any, actionIDs map[string]bool
 		v.fail(where, "element is %T", raw)
 		return
 	}
+	if e["type"] == "image" {
+		for k := range e {
+			if !slices.Contains([]string{"type", "image_url", "alt_text"}, k) {
+				v.fail(where, "image element has no property %q", k)
+			}
+		}
+		v.checkImage(where, e)
+		return
+	}
 	if e["type"] != "button" {
 		v.fail(where, "unexpected element type %v", e["type"])
 		return
@@ -175,6 +188,18 @@ func (v *blockKit) checkElement(where string, raw any, actionIDs map[string]bool
 	}
 	if c, ok := e["confirm"]; ok {
 		v.checkConfirm(where+".confirm", c)
+	}
+}
+
+// checkImage checks an image block or element: an absolute http(s)
+// image_url of at most 3000 characters and an alt_text of 1 to 2000.
+func (v *blockKit) checkImage(where string, m map[string]any) {
+	u, _ := m["image_url"].(string)
+	if !linkable(u) {
+		v.fail(where, "image_url %q is not an absolute http(s) URL", u)
+	}
+	if alt, _ := m["alt_text"].(string); alt == "" || utf8.RuneCountInString(alt) > 2000 {
+		v.fail(where, "alt_text must have 1 to 2000 characters")
 	}
 }
 
@@ -252,7 +277,7 @@ func (v *blockKit) checkAttachments(where string, raw any) {
 			continue
 		}
 		for k := range m {
-			if !slices.Contains([]string{"color", "fallback", "blocks"}, k) {
+			if !slices.Contains([]string{"color", "fallback", "blocks", "callback_id", "mrkdwn_in"}, k) {
 				v.fail(w, "unexpected attachment property %q", k)
 			}
 		}

@@ -70,6 +70,8 @@ type message struct {
 	channel, username, iconEmoji, iconURL string
 	blocks                                []slack.Block
 	attachment                            slack.Attachment
+	// linkNames asks Slack to link @names in the text (bot mode).
+	linkNames bool
 }
 
 // render executes the configured templates and lays out the blocks.
@@ -100,6 +102,7 @@ func (n *Notifier) render(m *notifiers.Message) (*message, error) {
 	titleLink := exec("title_link", c.TitleLink)
 	color := exec("color", c.Color)
 	footer := exec("footer", c.Footer)
+	ex := n.renderExtras(exec)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -114,6 +117,7 @@ func (n *Notifier) render(m *notifiers.Message) (*message, error) {
 	} else {
 		content = alertBlocks(m)
 	}
+	content = ex.addContent(content, out.title)
 	if n.actions != nil {
 		if els := n.actions(m); len(els) > 0 {
 			content = append(content, slack.NewActionBlock(blockActions, els[:min(len(els), maxElements)]...))
@@ -123,10 +127,18 @@ func (n *Notifier) render(m *notifiers.Message) (*message, error) {
 		content = append(content, slack.NewContextBlock(blockFooter, mrkdwn(truncate(footer, maxSectionText))))
 	}
 	out.blocks = []slack.Block{titleBlock(out.title, titleLink)}
+	if b := ex.pretextBlock(); b != nil {
+		out.blocks = append(out.blocks, b)
+	}
+	out.linkNames = ex.linkNames
 	out.attachment = slack.Attachment{
-		Color:    cmp.Or(color, defaultColor(m)),
-		Fallback: truncate(out.title, maxHeaderText),
-		Blocks:   slack.Blocks{BlockSet: content},
+		Color:      cmp.Or(color, defaultColor(m)),
+		Fallback:   truncate(cmp.Or(ex.fallback, out.title), maxHeaderText),
+		CallbackID: ex.callbackID,
+		Blocks:     slack.Blocks{BlockSet: content},
+	}
+	if len(c.MrkdwnIn) > 0 {
+		out.attachment.MarkdownIn = c.MrkdwnIn
 	}
 	return out, nil
 }

@@ -121,11 +121,15 @@ func (b *bot) call(ctx context.Context, f func(context.Context) error) error {
 // chat.update alike. Blocks and attachments are always sent, since
 // chat.update keeps those it is not given.
 func (b *bot) contentOptions() []slack.MsgOption {
-	return []slack.MsgOption{
+	opts := []slack.MsgOption{
 		slack.MsgOptionText(b.msg.text, false),
 		slack.MsgOptionBlocks(b.msg.blocks...),
 		slack.MsgOptionAttachments(b.msg.attachment),
 	}
+	if b.msg.linkNames {
+		opts = append(opts, slack.MsgOptionLinkNames(true))
+	}
+	return opts
 }
 
 // identityOptions override the poster's name and icon (chat.postMessage

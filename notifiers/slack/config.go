@@ -1,15 +1,17 @@
 package slack
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/notifiers"
 )
 
 // Defaults applied by New when the configuration leaves a field unset.
@@ -63,6 +65,34 @@ type Config struct {
 	// Footer is a small line under the message (template).
 	Footer string `yaml:"footer,omitempty" json:"footer,omitempty"`
 
+	// Pretext (template) is shown between the title and the alerts.
+	Pretext string `yaml:"pretext,omitempty" json:"pretext,omitempty"`
+	// Fields are titled values (templates) shown after the alerts, two
+	// to a row when short.
+	Fields []*Field `yaml:"fields,omitempty" json:"fields,omitempty"`
+	// ShortFields is the default of the fields' short.
+	ShortFields bool `yaml:"short_fields,omitempty" json:"short_fields,omitempty"`
+	// Fallback (template) is the attachment's plain-text summary, for
+	// clients that cannot show blocks; default the title.
+	Fallback string `yaml:"fallback,omitempty" json:"fallback,omitempty"`
+	// CallbackID (template) is the attachment's callback_id.
+	CallbackID string `yaml:"callback_id,omitempty" json:"callback_id,omitempty"`
+	// ImageURL (template) is an image shown after the alerts.
+	ImageURL string `yaml:"image_url,omitempty" json:"image_url,omitempty"`
+	// ThumbURL (template) is a thumbnail beside the first alert.
+	ThumbURL string `yaml:"thumb_url,omitempty" json:"thumb_url,omitempty"`
+	// LinkNames makes @here, @channel and @everyone in the pretext and
+	// fields notify, and (bot mode) asks Slack to link names in the text.
+	LinkNames bool `yaml:"link_names,omitempty" json:"link_names,omitempty"`
+	// MrkdwnIn lists what is formatted as mrkdwn: "pretext", "text",
+	// "fields" (and "fallback", accepted and ignored); default pretext
+	// and text, as in Alertmanager.
+	MrkdwnIn []string `yaml:"mrkdwn_in,omitempty" json:"mrkdwn_in,omitempty"`
+	// Actions are link or message buttons (templates) shown after the
+	// alerts. Message buttons send their name and value to the Slack
+	// app's interactivity URL.
+	Actions []*Action `yaml:"actions,omitempty" json:"actions,omitempty"`
+
 	// SendResolved says whether resolved alerts are notified; default true.
 	SendResolved *bool `yaml:"send_resolved,omitempty" json:"send_resolved,omitempty"`
 	// UpdateInPlace (bot mode only; default true) edits a group's first
@@ -74,6 +104,84 @@ type Config struct {
 	HTTPConfig *config.HTTPClientConfig `yaml:"http_config,omitempty" json:"http_config,omitempty"`
 	// Timeout bounds each call to Slack; 0 means DefaultTimeout.
 	Timeout model.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// Field is a titled value of slack_config.fields.
+type Field struct {
+	Title string `yaml:"title,omitempty" json:"title,omitempty"`
+	Value string `yaml:"value,omitempty" json:"value,omitempty"`
+	// Short lets two fields share a row; default short_fields.
+	Short *bool `yaml:"short,omitempty" json:"short,omitempty"`
+}
+
+// Action is a button of slack_config.actions: a link (URL set) or a
+// message button (Name and Value sent to the app).
+type Action struct {
+	Type    string        `yaml:"type,omitempty" json:"type,omitempty"`
+	Text    string        `yaml:"text,omitempty" json:"text,omitempty"`
+	URL     string        `yaml:"url,omitempty" json:"url,omitempty"`
+	Style   string        `yaml:"style,omitempty" json:"style,omitempty"`
+	Name    string        `yaml:"name,omitempty" json:"name,omitempty"`
+	Value   string        `yaml:"value,omitempty" json:"value,omitempty"`
+	Confirm *Confirmation `yaml:"confirm,omitempty" json:"confirm,omitempty"`
+}
+
+// Confirmation asks the user to confirm a click.
+type Confirmation struct {
+	Text        string `yaml:"text,omitempty" json:"text,omitempty"`
+	Title       string `yaml:"title,omitempty" json:"title,omitempty"`
+	OkText      string `yaml:"ok_text,omitempty" json:"ok_text,omitempty"`
+	DismissText string `yaml:"dismiss_text,omitempty" json:"dismiss_text,omitempty"`
+}
+
+// mrkdwnTargets are the values mrkdwn_in accepts.
+var mrkdwnTargets = []string{"pretext", "text", "fields", "fallback"}
+
+// validateExtras checks Alertmanager's attachment fields.
+func (c *Config) validateExtras() []error {
+	var errs []error
+	for i, f := range c.Fields {
+		switch {
+		case f == nil:
+			errs = append(errs, fmt.Errorf("fields[%d] is empty", i))
+		case f.Title == "" || f.Value == "":
+			errs = append(errs, fmt.Errorf("fields[%d]: title and value are required", i))
+		}
+	}
+	for i, a := range c.Actions {
+		p := fmt.Sprintf("actions[%d]", i)
+		switch {
+		case a == nil:
+			errs = append(errs, fmt.Errorf("%s is empty", p))
+			continue
+		case a.Type == "":
+			errs = append(errs, fmt.Errorf("%s: type is required", p))
+		case a.Type != "button" && !strings.Contains(a.Type, "{{"):
+			errs = append(errs, fmt.Errorf("%s: type %q is not button, the only type of action", p, a.Type))
+		}
+		if a.Text == "" {
+			errs = append(errs, fmt.Errorf("%s: text is required", p))
+		}
+		if a.URL == "" && a.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: url or name is required", p))
+		}
+		switch a.Style {
+		case "", "default", "primary", "danger":
+		default:
+			if !strings.Contains(a.Style, "{{") {
+				errs = append(errs, fmt.Errorf("%s: style %q is not default, primary or danger", p, a.Style))
+			}
+		}
+		if a.Confirm != nil && a.Confirm.Text == "" {
+			errs = append(errs, fmt.Errorf("%s.confirm: text is required", p))
+		}
+	}
+	for _, m := range c.MrkdwnIn {
+		if !slices.Contains(mrkdwnTargets, m) {
+			errs = append(errs, fmt.Errorf("mrkdwn_in: %q is not one of %s", m, strings.Join(mrkdwnTargets, ", ")))
+		}
+	}
+	return errs
 }
 
 // Validate reports every problem of the configuration at once. Templates
@@ -122,6 +230,7 @@ func (c *Config) Validate() error {
 	if webhook && c.UpdateInPlace != nil && *c.UpdateInPlace {
 		errs = append(errs, errors.New("update_in_place needs app_token or app_token_file: incoming webhooks cannot edit messages"))
 	}
+	errs = append(errs, c.validateExtras()...)
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout must not be negative, got %s", time.Duration(c.Timeout)))
 	}
@@ -142,9 +251,27 @@ func (c *Config) TemplateFields() map[string]string {
 		"channel": c.Channel, "username": c.Username, "icon_emoji": c.IconEmoji,
 		"icon_url": c.IconURL, "title": c.Title, "title_link": c.TitleLink,
 		"text": c.Text, "color": c.Color, "footer": c.Footer,
+		"pretext": c.Pretext, "fallback": c.Fallback, "callback_id": c.CallbackID,
+		"image_url": c.ImageURL, "thumb_url": c.ThumbURL,
 	} {
 		if text != "" {
 			out[key] = text
+		}
+	}
+	for i, f := range c.Fields {
+		if f != nil {
+			out[fmt.Sprintf("fields[%d].title", i)] = f.Title
+			out[fmt.Sprintf("fields[%d].value", i)] = f.Value
+		}
+	}
+	for i, a := range c.Actions {
+		if a == nil {
+			continue
+		}
+		p := fmt.Sprintf("actions[%d].", i)
+		out[p+"type"], out[p+"text"], out[p+"url"], out[p+"style"], out[p+"name"], out[p+"value"] = a.Type, a.Text, a.URL, a.Style, a.Name, a.Value
+		if cf := a.Confirm; cf != nil {
+			out[p+"confirm.text"], out[p+"confirm.title"], out[p+"confirm.ok_text"], out[p+"confirm.dismiss_text"] = cf.Text, cf.Title, cf.OkText, cf.DismissText
 		}
 	}
 	return out
@@ -173,74 +300,10 @@ func checkURL(u *url.URL) error {
 	return nil
 }
 
-// SecretURL is a URL that is itself a credential, such as a Slack
-// incoming-webhook URL. It marshals as "<secret>" (unless prometheus/
-// common's config.MarshalSecretValue is set, as for config.Secret), prints
-// as "<secret>", and its parse errors do not quote it.
-type SecretURL struct {
-	*url.URL
-}
-
-const secretToken = "<secret>"
+// SecretURL is a URL that is itself a credential (see
+// notifiers.SecretURL): it never prints, marshals or fails to parse with
+// its value.
+type SecretURL = notifiers.SecretURL
 
 // ParseSecretURL parses s without quoting it in errors.
-func ParseSecretURL(s string) (*SecretURL, error) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil {
-		return nil, errors.New("invalid URL (not quoted: it is a secret)")
-	}
-	return &SecretURL{URL: u}, nil
-}
-
-// UnmarshalYAML parses the URL (yaml.v2 and yaml.v3 call this form).
-func (s *SecretURL) UnmarshalYAML(unmarshal func(any) error) error {
-	var str string
-	if err := unmarshal(&str); err != nil {
-		return err
-	}
-	u, err := ParseSecretURL(str)
-	if err != nil {
-		return err
-	}
-	*s = *u
-	return nil
-}
-
-// MarshalYAML hides the URL.
-func (s SecretURL) MarshalYAML() (any, error) {
-	if s.URL == nil {
-		return nil, nil
-	}
-	if config.MarshalSecretValue {
-		return s.URL.String(), nil
-	}
-	return secretToken, nil
-}
-
-// UnmarshalJSON parses the URL.
-func (s *SecretURL) UnmarshalJSON(b []byte) error {
-	var str string
-	if err := json.Unmarshal(b, &str); err != nil {
-		return err
-	}
-	u, err := ParseSecretURL(str)
-	if err != nil {
-		return err
-	}
-	*s = *u
-	return nil
-}
-
-// MarshalJSON hides the URL.
-func (s SecretURL) MarshalJSON() ([]byte, error) {
-	if s.URL == nil {
-		return []byte("null"), nil
-	}
-	if config.MarshalSecretValue {
-		return json.Marshal(s.URL.String())
-	}
-	return json.Marshal(secretToken)
-}
-
-// String hides the URL, so that printing a Config cannot leak it.
-func (s SecretURL) String() string { return secretToken }
+func ParseSecretURL(s string) (*SecretURL, error) { return notifiers.ParseSecretURL(s) }

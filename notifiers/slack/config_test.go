@@ -100,7 +100,7 @@ func TestConfigBad(t *testing.T) {
 		file string
 		want []string // every one must be reported
 	}{
-		{"bad_unknown_key.yml", []string{"field pretext not found"}},
+		{"bad_unknown_key.yml", []string{"field pretxt not found"}},
 		{"bad_none.yml", []string{"exactly one of api_url, api_url_file, app_token or app_token_file must be set"}},
 		{"bad_both.yml", []string{"got api_url and app_token"}},
 		{"bad_no_channel.yml", []string{"channel is required with app_token"}},

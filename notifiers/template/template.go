@@ -2,7 +2,7 @@ package template
 
 import (
 	"bytes"
-	_ "embed" // default.tmpl
+	_ "embed" // default.tmpl, receivers.tmpl
 	"fmt"
 	htmltemplate "html/template"
 	"path/filepath"
@@ -17,6 +17,12 @@ import (
 
 //go:embed default.tmpl
 var defaultTemplates string
+
+// receiverTemplates are the defaults of the receivers beyond Slack,
+// PagerDuty, email and webhooks, under Alertmanager's names.
+//
+//go:embed receivers.tmpl
+var receiverTemplates string
 
 // Template holds the default templates and the user's files, parsed both
 // as text (for Slack, PagerDuty, email subjects and text bodies) and as
@@ -35,6 +41,9 @@ func New(patterns ...string) (*Template, error) {
 	}
 	if err := t.add("default.tmpl", defaultTemplates); err != nil {
 		return nil, fmt.Errorf("default templates: %w", err)
+	}
+	if err := t.add("receivers.tmpl", receiverTemplates); err != nil {
+		return nil, fmt.Errorf("default receiver templates: %w", err)
 	}
 	for _, p := range patterns {
 		files, err := filepath.Glob(p)

@@ -3,12 +3,13 @@ package webhook
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/notifiers/internal/secret"
 )
 
 // Defaults applied by New when the configuration leaves a field empty.
@@ -57,7 +58,7 @@ func (c *Config) Validate() error {
 	case hasURL && c.URLFile != "":
 		errs = append(errs, errors.New("at most one of url and url_file may be set"))
 	case hasURL:
-		if err := checkURL(c.URL.URL); err != nil {
+		if err := secret.CheckURL(c.URL.URL); err != nil {
 			errs = append(errs, fmt.Errorf("url %w", err))
 		}
 	case c.URLFile == "":
@@ -86,17 +87,6 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// checkURL says what is wrong with a webhook URL, without quoting it.
-func checkURL(u *url.URL) error {
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
-	case u.Host == "":
-		return errors.New("has no host")
-	}
-	return nil
 }
 
 // isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2),

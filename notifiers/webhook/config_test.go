@@ -65,8 +65,8 @@ func TestConfigGood(t *testing.T) {
 		}
 	}
 	n, err = New(&Config{URLFile: "/x"}, notifiers.IntegrationOptions{})
-	if err != nil || n.userAgent != DefaultUserAgent {
-		t.Errorf("user agent default: %v %q", err, n.userAgent)
+	if err != nil || n.client.UserAgent != DefaultUserAgent {
+		t.Errorf("user agent default: %v %q", err, n.client.UserAgent)
 	}
 }
 

@@ -12,35 +12,37 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/common/config"
 
 	"github.com/alerter/alerter/notifiers"
-	"github.com/alerter/alerter/notifiers/internal/httpresp"
+	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/secret"
 )
 
 // DefaultUserAgent is sent when IntegrationOptions.UserAgent is empty.
 const DefaultUserAgent = "alerter/unknown"
 
+// StatusError is a non-2xx answer of the webhook; it says whether the
+// request is worth sending again and how long the receiver asked to wait.
+type StatusError = httpsend.StatusError
+
 // Notifier posts messages to one webhook URL. It is safe for concurrent
 // use.
 type Notifier struct {
-	client *http.Client
-	// url and redacted are set when the URL is static; urlFile otherwise.
-	url, redacted string
-	urlFile       string
-	receiver      string
-	externalURL   string
-	userAgent     string
-	maxAlerts     int
-	timeout       time.Duration
-	sendResolved  bool
-	hmacSecret    config.Secret
-	hmacFile      string
-	hmacHeader    string
-	logger        *slog.Logger
+	client *httpsend.Client
+	// url is set when the URL is static; urlFile otherwise.
+	url          *url.URL
+	urlFile      string
+	opts         notifiers.IntegrationOptions
+	maxAlerts    int
+	timeout      time.Duration
+	sendResolved bool
+	hmacSecret   config.Secret
+	hmacFile     string
+	hmacHeader   string
+	logger       *slog.Logger
 	// now is the clock of request signing.
 	now func() time.Time
 }
@@ -62,36 +64,28 @@ func New(cfg *Config, opts notifiers.IntegrationOptions) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
-	httpConfig := config.DefaultHTTPClientConfig
-	if cfg.HTTPConfig != nil {
-		httpConfig = *cfg.HTTPConfig
-	}
-	client, err := config.NewClientFromConfig(httpConfig, "webhook")
+	timeout := cmp.Or(time.Duration(cfg.Timeout), DefaultTimeout)
+	client, err := httpsend.NewClient("webhook", cfg.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), timeout)
 	if err != nil {
-		return nil, fmt.Errorf("webhook: http client: %w", err)
+		return nil, err
 	}
 	n := &Notifier{
 		client:       client,
 		urlFile:      cfg.URLFile,
-		receiver:     opts.Receiver,
-		externalURL:  opts.ExternalURL,
-		userAgent:    cmp.Or(opts.UserAgent, DefaultUserAgent),
+		opts:         opts,
 		maxAlerts:    cfg.MaxAlerts,
-		timeout:      cmp.Or(time.Duration(cfg.Timeout), DefaultTimeout),
+		timeout:      timeout,
 		sendResolved: cfg.SendResolved == nil || *cfg.SendResolved,
 		hmacSecret:   cfg.HMACSecret,
 		hmacFile:     cfg.HMACSecretFile,
 		hmacHeader:   cmp.Or(cfg.HMACHeader, DefaultSignatureHeader),
-		logger:       opts.Logger,
+		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		now:          time.Now,
 	}
-	if cfg.URL != nil && cfg.URL.URL != nil {
-		n.url, n.redacted = cfg.URL.String(), redactURL(cfg.URL.URL)
+	if cfg.URL != nil {
+		n.url = cfg.URL.URL
 	}
-	if n.logger == nil {
-		n.logger = slog.New(slog.DiscardHandler)
-	}
-	n.logger = n.logger.With("receiver", n.receiver, "integration", "webhook")
+	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "webhook")
 	return n, nil
 }
 
@@ -107,107 +101,45 @@ func (n *Notifier) SendResolved() bool { return n.sendResolved }
 // carries the status and the start of the response body. Errors never
 // contain the URL's secrets or the HMAC secret.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = n.prepare(m); m == nil {
+	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
 		return false, nil
 	}
-	target, redacted, err := n.target()
+	target, err := secret.ReadURL("url", n.url, n.urlFile)
 	if err != nil {
-		return true, err
+		return true, fmt.Errorf("webhook: %w", err)
 	}
 	var body bytes.Buffer
 	if err := json.NewEncoder(&body).Encode(NewPayload(m, n.maxAlerts)); err != nil {
 		return false, fmt.Errorf("webhook: encoding payload: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, n.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body.Bytes()))
+	header, err := n.sign(body.Bytes())
 	if err != nil {
-		return false, fmt.Errorf("webhook: building request to %s: %w", redacted, redactErr(err, redacted))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", n.userAgent)
-	if err := n.sign(req, body.Bytes()); err != nil {
 		return true, err
 	}
-
-	resp, err := n.client.Do(req)
+	resp, err := n.client.Do(ctx, httpsend.Request{URL: target.String(), Body: body.Bytes(), ContentType: "application/json", Header: header})
 	if err != nil {
-		return true, fmt.Errorf("webhook: %w", redactErr(err, redacted))
+		return httpsend.Retryable(err), err
 	}
-	defer httpresp.DrainAndClose(resp.Body)
-	if resp.StatusCode/100 == 2 {
-		n.logger.Debug("notification posted", "url", redacted, "group_key", m.GroupKey,
-			"alerts", len(m.Alerts), "digest", m.Digest != nil, "status", resp.StatusCode)
-		return false, nil
-	}
-	serr := &StatusError{
-		URL:        redacted,
-		StatusCode: resp.StatusCode,
-		Body:       httpresp.Snippet(resp.Body),
-		Wait:       httpresp.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
-	}
-	return serr.Retryable(), serr
+	n.logger.Debug("notification posted", "url", httpsend.RedactURL(target.String()), "group_key", m.GroupKey,
+		"alerts", len(m.Alerts), "digest", m.Digest != nil, "status", resp.StatusCode)
+	return false, nil
 }
 
-// prepare returns the message to send, or nil when there is nothing to
-// send: no alerts, or only resolved ones with send_resolved off. It fills
-// in the receiver and external URL from the options when m lacks them.
-func (n *Notifier) prepare(m *notifiers.Message) *notifiers.Message {
-	if m == nil {
-		return nil
-	}
-	c := *m
-	if c.Digest == nil {
-		if !n.sendResolved {
-			c.Alerts = m.Firing()
-		}
-		if len(c.Alerts) == 0 {
-			return nil
-		}
-	}
-	c.Receiver = cmp.Or(c.Receiver, n.receiver)
-	c.ExternalURL = cmp.Or(c.ExternalURL, n.externalURL)
-	return &c
-}
-
-// target returns the URL to post to and its redacted form, reading
-// url_file when configured.
-func (n *Notifier) target() (u, redacted string, err error) {
-	if n.urlFile == "" {
-		return n.url, n.redacted, nil
-	}
-	b, err := os.ReadFile(n.urlFile)
-	if err != nil {
-		return "", "", fmt.Errorf("webhook: reading url_file: %w", err)
-	}
-	// The parse error would quote the URL: leave it out.
-	parsed, err := url.Parse(strings.TrimSpace(string(b)))
-	if err != nil {
-		return "", "", fmt.Errorf("webhook: url_file %s does not hold a valid URL", n.urlFile)
-	}
-	if err := checkURL(parsed); err != nil {
-		return "", "", fmt.Errorf("webhook: the URL in url_file %s %w", n.urlFile, err)
-	}
-	return parsed.String(), redactURL(parsed), nil
-}
-
-// sign adds the signature headers when signing is configured.
-func (n *Notifier) sign(req *http.Request, body []byte) error {
+// sign returns the signature headers when signing is configured.
+func (n *Notifier) sign(body []byte) (http.Header, error) {
 	secret := []byte(n.hmacSecret)
 	if n.hmacFile != "" {
 		b, err := os.ReadFile(n.hmacFile)
 		if err != nil {
-			return fmt.Errorf("webhook: reading hmac_secret_file: %w", err)
+			return nil, fmt.Errorf("webhook: reading hmac_secret_file: %w", err)
 		}
 		if secret = bytes.TrimSpace(b); len(secret) == 0 {
-			return fmt.Errorf("webhook: hmac_secret_file %s is empty", n.hmacFile)
+			return nil, fmt.Errorf("webhook: hmac_secret_file %s is empty", n.hmacFile)
 		}
 	}
 	if len(secret) == 0 {
-		return nil
+		return nil, nil
 	}
 	ts := strconv.FormatInt(n.now().Unix(), 10)
-	req.Header.Set(TimestampHeader, ts)
-	req.Header.Set(n.hmacHeader, sign(secret, ts, body))
-	return nil
+	return http.Header{TimestampHeader: {ts}, n.hmacHeader: {sign(secret, ts, body)}}, nil
 }
