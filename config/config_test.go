@@ -165,7 +165,7 @@ func TestLoadFileResolvesRulePaths(t *testing.T) {
 	if err := os.WriteFile(p, []byte("bogus: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadFile(p); err == nil || !strings.Contains(err.Error(), p+": ") {
+	if _, err := LoadFile(p); err == nil || !strings.Contains(err.Error(), p+":1:1: ") {
 		t.Fatalf("error does not name the file: %v", err)
 	}
 }

@@ -28,6 +28,10 @@ type NotificationGlobals struct {
 func (c *Config) applyGlobals() {
 	g := c.Global.NotificationGlobals
 	for _, r := range c.Receivers {
+		if r == nil {
+			continue
+		}
+		c.applyHTTPConfig(r)
 		for _, e := range r.EmailConfigs {
 			if e == nil {
 				continue
@@ -64,6 +68,33 @@ func (c *Config) applyGlobals() {
 			if p != nil && p.URL == nil {
 				p.URL = g.PagerdutyURL
 			}
+		}
+	}
+}
+
+// applyHTTPConfig gives every integration of r without an http_config
+// its own copy of global.http_config, as Alertmanager does.
+func (c *Config) applyHTTPConfig(r *Receiver) {
+	if c.Global.HTTPConfig == nil {
+		return
+	}
+	def := func() *config.HTTPClientConfig {
+		hc := *c.Global.HTTPConfig
+		return &hc
+	}
+	for _, w := range r.WebhookConfigs {
+		if w != nil && w.HTTPConfig == nil {
+			w.HTTPConfig = def()
+		}
+	}
+	for _, s := range r.SlackConfigs {
+		if s != nil && s.HTTPConfig == nil {
+			s.HTTPConfig = def()
+		}
+	}
+	for _, p := range r.PagerdutyConfigs {
+		if p != nil && p.HTTPConfig == nil {
+			p.HTTPConfig = def()
 		}
 	}
 }
