@@ -298,7 +298,11 @@ func parse(b []byte, dir string) (*Config, Errors) {
 	v := &validation{doc: &doc}
 	for _, e := range decodeErrs {
 		if reason, ok := unsupported(e); ok {
+			// What alerter refuses on purpose leaves the rest of that
+			// entry unchecked: a receiver's "routing_key is required"
+			// after "service_key is not supported" would only confuse.
 			e.Msg = reason
+			v.decodeErrs = append(v.decodeErrs, e.Path)
 		} else if !isUnknownField(e.Msg) {
 			v.decodeErrs = append(v.decodeErrs, e.Path)
 		}
