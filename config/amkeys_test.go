@@ -315,7 +315,7 @@ func TestEveryAlertmanagerKeyHonouredOrRefused(t *testing.T) {
 		// The walk must have found Alertmanager's keys, or the test
 		// proves nothing.
 		for _, k := range []string{"global.resolve_timeout", "global.http_config.tls_config.ca_file", "route.routes[]",
-			"route.active_time_intervals", "inhibit_rules[].target_match_re", "receivers[].slack_configs[].api_url",
+			"route.mute_time_intervals", "inhibit_rules[].target_match_re", "receivers[].slack_configs[].api_url",
 			"receivers[].sns_configs[].topic_arn", "time_intervals[].time_intervals[].weekdays",
 			"mute_time_intervals[].time_intervals[].location", "templates"} {
 			if _, ok := keys[k]; !ok {
