@@ -112,7 +112,7 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		// No routing configured: alerts are visible in the API only.
 		rc = &route.Config{Receiver: "<none>"}
 	}
-	root, err := route.New(rc)
+	root, err := route.NewWithIntervals(rc, cfg.Intervals())
 	if err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}

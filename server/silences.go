@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,7 @@ func (s *Server) mountAMAPI(start time.Time) error {
 		Alerts:        s.mgr.Alerts,
 		InhibitedBy:   ih.inhibitedBy,
 		Receivers:     s.receiversOf,
+		TimeMutedBy:   s.timeMutedBy,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
 		Version:       s.opts.Version,
@@ -133,6 +135,24 @@ func (s *Server) receiversOf(ls model.LabelSet) []string {
 	var out []string
 	for _, r := range root.Match(ls) {
 		out = append(out, r.Receiver)
+	}
+	return out
+}
+
+// timeMutedBy returns the time intervals muting the routes an alert
+// takes at now, each name once.
+func (s *Server) timeMutedBy(ls model.LabelSet, now time.Time) []string {
+	root, _ := s.deliv.routing()
+	if root == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range root.Match(ls) {
+		for _, n := range r.MutedBy(now) {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
 	}
 	return out
 }

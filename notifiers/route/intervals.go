@@ -17,10 +17,9 @@ import (
 type Intervals map[string][]timeinterval.TimeInterval
 
 // contains reports whether the interval called name contains t.
-// Alertmanager evaluates intervals without a location in UTC.
 func (iv Intervals) contains(name string, t time.Time) bool {
 	for _, spec := range iv[name] {
-		if spec.ContainsTime(t.UTC()) {
+		if specContains(spec, t) {
 			return true
 		}
 	}

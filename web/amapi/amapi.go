@@ -49,6 +49,10 @@ type Options struct {
 	// Receivers returns the receivers an alert is routed to; nil means
 	// none.
 	Receivers func(model.LabelSet) []string
+	// TimeMutedBy returns the names of the time intervals that mute the
+	// routes an alert takes now (Alertmanager's status.mutedBy); nil
+	// means none.
+	TimeMutedBy func(ls model.LabelSet, now time.Time) []string
 	// ReceiverNames lists every configured receiver for GET
 	// /api/v2/receivers; nil means none.
 	ReceiverNames func() []string
