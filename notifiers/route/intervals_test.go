@@ -52,18 +52,18 @@ routes:
 		at   string
 		want []string
 	}{
-		{muted, "2024-01-08T12:00:00Z", nil},                            // Monday noon
-		{muted, "2024-01-08T23:30:00Z", []string{"night"}},              // Monday night: second spec
-		{muted, "2024-01-09T05:59:59Z", []string{"night"}},              // end is exclusive...
-		{muted, "2024-01-09T06:00:00Z", nil},                            // ...to the minute
-		{muted, "2024-01-13T23:00:00Z", []string{"night", "weekend"}},   // both
-		{child, "2024-01-13T23:00:00Z", nil},                            // not inherited, as in Alertmanager
-		{root, "2024-01-13T23:00:00Z", nil},                             // the root has none
-		{active, "2024-01-08T13:59:00Z", []string{"business"}},          // 08:59 in New York: outside
-		{active, "2024-01-08T14:00:00Z", nil},                           // 09:00 in New York
-		{active, "2024-01-13T15:00:00Z", []string{"business"}},          // Saturday
-		{active, "2024-01-08T21:59:00Z", nil},                           // 16:59 New York, not yet night (UTC 21:59)
-		{active, "2024-01-08T22:00:00Z", []string{"night"}},             // 17:00 New York: outside business
+		{muted, "2024-01-08T12:00:00Z", nil},                          // Monday noon
+		{muted, "2024-01-08T23:30:00Z", []string{"night"}},            // Monday night: second spec
+		{muted, "2024-01-09T05:59:59Z", []string{"night"}},            // end is exclusive...
+		{muted, "2024-01-09T06:00:00Z", nil},                          // ...to the minute
+		{muted, "2024-01-13T23:00:00Z", []string{"night", "weekend"}}, // both
+		{child, "2024-01-13T23:00:00Z", nil},                          // not inherited, as in Alertmanager
+		{root, "2024-01-13T23:00:00Z", nil},                           // the root has none
+		{active, "2024-01-08T13:59:00Z", []string{"business"}},        // 08:59 in New York: outside
+		{active, "2024-01-08T14:00:00Z", nil},                         // 09:00 in New York
+		{active, "2024-01-13T15:00:00Z", []string{"business"}},        // Saturday
+		{active, "2024-01-08T21:59:00Z", nil},                         // 16:59 New York, not yet night (UTC 21:59)
+		{active, "2024-01-08T22:00:00Z", []string{"night"}},           // 17:00 New York: outside business
 	}
 	tests[len(tests)-1].want = []string{"business"}
 	for _, tc := range tests {

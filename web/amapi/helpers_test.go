@@ -225,6 +225,12 @@ func newFixture(t testing.TB, fake *fakeSilences, alerts ...*alert.Alert) *fixtu
 			}
 			return []string{"team"}
 		},
+		TimeMutedBy: func(ls model.LabelSet, at time.Time) []string {
+			if ls["instance"] == "e" && at.Equal(now) {
+				return []string{"offhours"}
+			}
+			return nil
+		},
 		ReceiverNames: func() []string { return []string{"team", "pager"} },
 		ConfigYAML:    func() string { return "route:\n  receiver: team\n" },
 		Version:       "1.2.3",

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTimeIntervals(t *testing.T) {
+	c, err := Parse([]byte(`
+route:
+  receiver: a
+  routes:
+    - receiver: a
+      mute_time_intervals: [night, holidays]
+      active_time_intervals: [business]
+receivers: [{name: a}]
+time_intervals:
+  - name: business
+    time_intervals:
+      - weekdays: ['monday:friday']
+        times: [{start_time: '09:00', end_time: '17:00'}]
+        location: Europe/Berlin
+  - name: holidays
+    time_intervals:
+      - {months: [december], days_of_month: ['24:26', '-1'], years: ['2024:2030']}
+mute_time_intervals:   # the name before Alertmanager 0.24
+  - name: night
+    time_intervals: [{times: [{start_time: '22:00', end_time: '24:00'}]}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := c.Intervals()
+	if len(iv) != 3 || len(iv["business"]) != 1 || iv["business"][0].Location.String() != "Europe/Berlin" {
+		t.Fatalf("intervals: %+v", iv)
+	}
+	if d := iv["holidays"][0].DaysOfMonth; len(d) != 2 || d[1].Begin != -1 {
+		t.Fatalf("days_of_month: %+v", d)
+	}
+	if tr := iv["night"][0].Times[0]; tr.StartMinute != 22*60 || tr.EndMinute != 24*60 {
+		t.Fatalf("times: %+v", tr)
+	}
+}
+
+func TestTimeIntervalErrors(t *testing.T) {
+	const head = "route:\n  receiver: a\n  routes:\n    - receiver: a\n      mute_time_intervals: [night]\nreceivers: [{name: a}]\n"
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"undefined", head, []string{`5:29: route.routes[0].mute_time_intervals[0]: undefined time interval "night" used in route`}},
+		{"undefined active", "route:\n  receiver: a\n  routes:\n    - active_time_intervals: [x, y]\nreceivers: [{name: a}]\ntime_intervals: [{name: x}]\n",
+			[]string{`4:34: route.routes[0].active_time_intervals[1]: undefined time interval "y"`}},
+		{"root", "route: {receiver: a, mute_time_intervals: [n]}\nreceivers: [{name: a}]\ntime_intervals: [{name: n}]\n",
+			[]string{"root route must not have any mute time intervals"}},
+		{"no name", head + "time_intervals:\n  - name: night\n  - time_intervals: []\n", []string{`9:5: time_intervals[1]: missing name in time interval`}},
+		{"not unique", head + "mute_time_intervals: [{name: night}]\ntime_intervals: [{name: night}]\n",
+			[]string{`8:25: time_intervals[0].name: time interval "night" is not unique`}},
+		{"bad weekday", head + "time_intervals:\n  - name: night\n    time_intervals: [{weekdays: [mondey]}]\n",
+			[]string{`9:34: time_intervals[0].time_intervals[0].weekdays[0]:`, `mondey`}},
+		{"bad time", head + "time_intervals:\n  - name: night\n    time_intervals:\n      - times: [{start_time: '25:00', end_time: '26:00'}]\n",
+			[]string{`10:17: time_intervals[0].time_intervals[0].times[0]:`}},
+		{"unknown key in times", head + "time_intervals:\n  - name: night\n    time_intervals:\n      - times: [{start_time: '01:00', end_time: '02:00', end: '03:00'}]\n",
+			[]string{`10:58: time_intervals[0].time_intervals[0].times[0]: unknown field "end"`}},
+		{"unknown key in spec", head + "time_intervals:\n  - name: night\n    time_intervals: [{weekday: [monday]}]\n",
+			[]string{`9:23: time_intervals[0].time_intervals[0]: unknown field "weekday"`}},
+		{"bad location", head + "time_intervals:\n  - name: night\n    time_intervals: [{location: Mars/Olympus}]\n",
+			[]string{`9:33: time_intervals[0].time_intervals[0].location:`, `Mars/Olympus`}},
+		{"negative days range", head + "time_intervals:\n  - name: night\n    time_intervals: [{days_of_month: ['-1:-5']}]\n",
+			[]string{`9:39: time_intervals[0].time_intervals[0].days_of_month[0]:`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
