@@ -206,6 +206,13 @@ func (p *pipeline) update(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	p.swap(b)
+	return nil
+}
+
+// swap stops the running pipeline and starts b, which cannot fail: the
+// outbox and the notification log carry over in the store.
+func (p *pipeline) swap(b *built) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cancel != nil {
@@ -216,7 +223,6 @@ func (p *pipeline) update(cfg *config.Config) error {
 	if p.ctx != nil {
 		p.startLocked()
 	}
-	return nil
 }
 
 // routing returns the current routing tree and inhibitor (nil when there

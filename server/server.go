@@ -65,6 +65,8 @@ type Server struct {
 
 	reloadOK   prometheus.Gauge
 	reloadTime prometheus.Gauge
+	// reloadFault, set by tests, makes a reload fail at a stage.
+	reloadFault func(reloadStage) error
 }
 
 // New loads the configuration and rules, opens the state store and builds
@@ -102,9 +104,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading rules: %w", err)
 	}
-	for _, w := range set.Warnings {
-		s.log.Warn(w.Error())
-	}
+	logRuleWarnings(s.log, set.Warnings)
 	s.cfg = cfg
 
 	ds, err := datasource.New(datasource.Options{
