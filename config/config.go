@@ -301,8 +301,9 @@ func parse(b []byte, dir string) (*Config, Errors) {
 			// What alerter refuses on purpose leaves the rest of that
 			// entry unchecked: a receiver's "routing_key is required"
 			// after "service_key is not supported" would only confuse.
-			e.Msg = reason
 			v.decodeErrs = append(v.decodeErrs, e.Path)
+			key, _ := unknownField(e.Msg)
+			e.Msg, e.Path = reason, joinPath(e.Path, key)
 		} else if !isUnknownField(e.Msg) {
 			v.decodeErrs = append(v.decodeErrs, e.Path)
 		}
@@ -364,6 +365,14 @@ func (v *validation) failed(path string) bool {
 		}
 	}
 	return false
+}
+
+// joinPath adds a key to a path.
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // under reports whether path p is below parent.

@@ -84,3 +84,19 @@ func TestTimeIntervalErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNotAConfig: a rule file, a PrometheusRule or a promtool test file
+// given as the configuration is named for what it is.
+func TestNotAConfig(t *testing.T) {
+	for in, want := range map[string]string{
+		"groups: []\n": "1:1: not an alerter configuration: this is a rule file: list it under rule_files",
+		"apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec: {groups: []}\n": "2:1: not an alerter configuration: this is a Kubernetes PrometheusRule object",
+		"rule_files: [a.yml]\ntests: []\n":                                                 "2:1: not an alerter configuration: this is a rule unit test file (promtool test rules): use alerter test",
+		"route: {receiver: a}\nreceivers: [{name: a}]\ntracing: {}\n":                      "3:1: tracing: alerter does not export traces",
+	} {
+		_, err := Parse([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", in, err, want)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func TestLoadFiles(t *testing.T) {
 	if set.Groups[0].Rules[0].ID == set.Groups[3].Rules[0].ID {
 		t.Errorf("IDs collide across files: %s", set.Groups[0].Rules[0].ID)
 	}
-	if len(set.Warnings) != 1 || set.Warnings[0].File != filepath.Join(dir, "rec.yml") {
+	if len(set.Warnings) != 2 || set.Warnings[0].File != filepath.Join(dir, "empty.yml") || set.Warnings[1].File != filepath.Join(dir, "rec.yml") {
 		t.Errorf("warnings = %v", set.Warnings)
 	}
 }

@@ -271,7 +271,7 @@ const maxRuleWarnings = 20
 func logRuleWarnings(log *slog.Logger, warns []*rules.Error) {
 	for i, w := range warns {
 		if i == maxRuleWarnings {
-			log.Warn(fmt.Sprintf("%d more rule warnings not shown (alerter check lists them)", len(warns)-maxRuleWarnings))
+			log.Warn(fmt.Sprintf("%d more rule warnings not shown (alerter check summarises them)", len(warns)-maxRuleWarnings))
 			return
 		}
 		log.Warn(w.Error())

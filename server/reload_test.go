@@ -142,7 +142,7 @@ func TestReloadIsAllOrNothing(t *testing.T) {
 
 	e.version(2)
 	fail := []struct {
-		stage reloadStage
+		stage  reloadStage
 		break_ func()
 		fix    func()
 	}{
