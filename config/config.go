@@ -301,9 +301,9 @@ func parse(b []byte, dir string) (*Config, Errors) {
 			// What alerter refuses on purpose leaves the rest of that
 			// entry unchecked: a receiver's "routing_key is required"
 			// after "service_key is not supported" would only confuse.
-			v.decodeErrs = append(v.decodeErrs, e.Path)
 			key, _ := unknownField(e.Msg)
 			e.Msg, e.Path = reason, joinPath(e.Path, key)
+			v.decodeErrs = append(v.decodeErrs, e.Path)
 		} else if !isUnknownField(e.Msg) {
 			v.decodeErrs = append(v.decodeErrs, e.Path)
 		}

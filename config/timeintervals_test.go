@@ -1,6 +1,9 @@
 package config
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -97,6 +100,53 @@ func TestNotAConfig(t *testing.T) {
 		_, err := Parse([]byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", in, err, want)
+		}
+	}
+}
+
+// TestLoadFileReportsEveryError: decoding problems and validation
+// problems come together, every line with file:line:col.
+func TestLoadFileReportsEveryError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "alerter.yml")
+	src := `global:
+  evaluation_interval: soon
+route:
+  receiver: nobody
+  routes:
+    - match_re: {severity: }
+      mute_time_intervals: [never]
+receivers:
+  - name: a
+    webhook_configs: [{url: "not a url"}]
+    sns_configs: [{topic_arn: x}]
+storm_control: {max_alerts: -1}
+bogus: 1
+`
+	if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadFile(p)
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("not an Errors: %v", err)
+	}
+	want := []string{
+		p + ":2:24: global.evaluation_interval:",
+		p + ":4:13: route.receiver: undefined receiver \"nobody\"",
+		p + ":6:18: match_re: invalid regexp value for \"severity\"",
+		p + ":7:29: route.routes[0].mute_time_intervals[0]: undefined time interval \"never\"",
+		p + ":10:23: receivers[0].webhook_configs[0]: url scheme must be http or https",
+		p + ":11:5: receivers[0].sns_configs: alerter does not support Amazon SNS receivers",
+		p + ":12:29: storm_control.max_alerts: must not be negative",
+		p + ":13:1: unknown field \"bogus\"",
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%s", len(lines), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("error %d: %q, want it to start with %q", i, lines[i], w)
 		}
 	}
 }
