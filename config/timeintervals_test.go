@@ -150,3 +150,32 @@ bogus: 1
 		}
 	}
 }
+
+// TestTemplatesRelativeToConfigFile: template globs resolve against the
+// configuration file's directory, like rule_files, and a broken template
+// file is reported at the templates key.
+func TestTemplatesRelativeToConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "tmpl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("tmpl/a.tmpl", `{{ define "mine" }}{{ template "__subject" . }}{{ end }}`)
+	write("alerter.yml", "templates: ['tmpl/*.tmpl']\n")
+	c, err := LoadFile(filepath.Join(dir, "alerter.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Templates[0] != filepath.Join(dir, "tmpl/*.tmpl") {
+		t.Fatalf("templates: %v", c.Templates)
+	}
+	write("tmpl/b.tmpl", `{{ define "broken" }}{{ if }}{{ end }}`)
+	_, err = LoadFile(filepath.Join(dir, "alerter.yml"))
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "alerter.yml")+":1:12: templates: template file "+filepath.Join(dir, "tmpl/b.tmpl")) {
+		t.Fatalf("got %v", err)
+	}
+}
