@@ -123,7 +123,9 @@ func printWarnings(w io.Writer, warns []*rules.Error) {
 	for k := range kinds {
 		names = append(names, k)
 	}
-	sort.Slice(names, func(i, j int) bool { return kinds[names[i]] > kinds[names[j]] || kinds[names[i]] == kinds[names[j]] && names[i] < names[j] })
+	sort.Slice(names, func(i, j int) bool {
+		return kinds[names[i]] > kinds[names[j]] || kinds[names[i]] == kinds[names[j]] && names[i] < names[j]
+	})
 	fmt.Fprintf(w, "  WARNING: %d more warnings:\n", len(warns)-maxWarnings)
 	for _, k := range names {
 		fmt.Fprintf(w, "    %d × %s\n", kinds[k], k)

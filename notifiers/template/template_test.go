@@ -44,11 +44,11 @@ func TestAlertmanagerTemplateFile(t *testing.T) {
 		`{{ template "team.client" . }}`: "alerter: https://alerter.example.com/api/v2/alerts?receiver=team+x",
 		`{{ template "team.summary" . }}`: "alertname,cluster,instance,severity | alertname=DiskFull, cluster=eu, instance=db1, severity=critical | up 1h 2m 5s" +
 			"alertname,cluster,instance,severity | alertname=DiskFull, cluster=eu, instance=db2, severity=critical | up 1h 2m 5s",
-		`{{ template "slack.default.fallback" . }}`:     "[FIRING:2] DiskFull eu (critical) | https://alerter.example.com/api/v2/alerts?receiver=team+x",
-		`{{ template "slack.default.username" . }}`:     "alerter",
-		`{{ template "__text_alert_list_markdown" .Alerts.Resolved }}`: "\nLabels:\n  - alertname = DiskFull\n  - cluster = eu\n  - instance = db3\n  - severity = critical\nAnnotations:\nSource: \n",
-		`{{ template "__description" . }}`:             "",
-		`{{ .CommonLabels.Remove .GroupLabels.Names }}`: "severity=critical",
+		`{{ template "slack.default.fallback" . }}`:                                "[FIRING:2] DiskFull eu (critical) | https://alerter.example.com/api/v2/alerts?receiver=team+x",
+		`{{ template "slack.default.username" . }}`:                                "alerter",
+		`{{ template "__text_alert_list_markdown" .Alerts.Resolved }}`:             "\nLabels:\n  - alertname = DiskFull\n  - cluster = eu\n  - instance = db3\n  - severity = critical\nAnnotations:\nSource: \n",
+		`{{ template "__description" . }}`:                                         "",
+		`{{ .CommonLabels.Remove .GroupLabels.Names }}`:                            "severity=critical",
 		`{{ (index .Alerts 0).StartsAt | tz "Europe/Berlin" | date "15:04 MST" }}`: "12:00 CEST",
 	}
 	for text, want := range tests {
