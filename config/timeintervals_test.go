@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	commoncfg "github.com/prometheus/common/config"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestTimeIntervals(t *testing.T) {
@@ -42,6 +46,16 @@ mute_time_intervals:   # the name before Alertmanager 0.24
 	}
 	if tr := iv["night"][0].Times[0]; tr.StartMinute != 22*60 || tr.EndMinute != 24*60 {
 		t.Fatalf("times: %+v", tr)
+	}
+	// Shown by /api/v2/status: it marshals back to the same intervals.
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"monday:friday", "Europe/Berlin", "start_time: \"22:00\"", "\"-1\""} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("marshalled configuration lacks %s:\n%s", want, b)
+		}
 	}
 }
 
@@ -177,5 +191,46 @@ func TestTemplatesRelativeToConfigFile(t *testing.T) {
 	_, err = LoadFile(filepath.Join(dir, "alerter.yml"))
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "alerter.yml")+":1:12: templates: template file "+filepath.Join(dir, "tmpl/b.tmpl")) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestGlobalHTTPConfig: global.http_config is the http_config of every
+// integration without one, as in Alertmanager; an integration's own wins.
+func TestGlobalHTTPConfig(t *testing.T) {
+	c, err := Parse([]byte(`
+global:
+  resolve_timeout: 2m
+  http_config: {proxy_url: "http://proxy:3128", authorization: {credentials: s3cret}}
+route: {receiver: a}
+receivers:
+  - name: a
+    webhook_configs: [{url: "http://h/1"}, {url: "http://h/2", http_config: {follow_redirects: false}}]
+    slack_configs: [{api_url: "https://hooks.slack.com/services/x"}]
+    pagerduty_configs: [{routing_key: k}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Receivers[0]
+	for i, hc := range []*commoncfg.HTTPClientConfig{r.WebhookConfigs[0].HTTPConfig, r.SlackConfigs[0].HTTPConfig, r.PagerdutyConfigs[0].HTTPConfig} {
+		if hc == nil || hc.ProxyURL.URL == nil || hc.ProxyURL.Host != "proxy:3128" || string(hc.Authorization.Credentials) != "s3cret" || !hc.FollowRedirects {
+			t.Errorf("integration %d: http_config %+v", i, hc)
+		}
+	}
+	if own := r.WebhookConfigs[1].HTTPConfig; own.ProxyURL.URL != nil || own.FollowRedirects {
+		t.Errorf("an integration's own http_config was overridden: %+v", own)
+	}
+	if r.WebhookConfigs[0].HTTPConfig == r.SlackConfigs[0].HTTPConfig {
+		t.Error("integrations share one http_config")
+	}
+	if time.Duration(c.Global.ResolveTimeout) != 2*time.Minute {
+		t.Errorf("resolve_timeout %v", c.Global.ResolveTimeout)
+	}
+	if d, _ := Parse(nil); time.Duration(d.Global.ResolveTimeout) != 5*time.Minute {
+		t.Errorf("default resolve_timeout %v, want Alertmanager's 5m", d.Global.ResolveTimeout)
+	}
+	// The running configuration is shown by the API: it marshals.
+	if _, err := yaml.Marshal(c); err != nil {
+		t.Fatal(err)
 	}
 }
