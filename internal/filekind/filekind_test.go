@@ -17,13 +17,13 @@ func describe(t testing.TB, src string) Description {
 
 func TestDescribe(t *testing.T) {
 	for src, want := range map[string]Kind{
-		"":                                         Empty,
-		"# c\n":                                    Empty,
-		"{}\n":                                     Empty,
-		"groups: []\n":                             RuleFile,
-		"route: {receiver: a}\n":                   Config,
-		"global: {smtp_from: a}\n":                 Config,
-		"datasource: {url: http://x}\n":            Config,
+		"":                              Empty,
+		"# c\n":                         Empty,
+		"{}\n":                          Empty,
+		"groups: []\n":                  RuleFile,
+		"route: {receiver: a}\n":        Config,
+		"global: {smtp_from: a}\n":      Config,
+		"datasource: {url: http://x}\n": Config,
 		"apiVersion: x/v1\nkind: PrometheusRule\n": PrometheusRule,
 		"apiVersion: v1\nkind: ConfigMap\n":        Kubernetes,
 		"rule_files: [a]\ntests: []\n":             RuleTest,
