@@ -106,6 +106,11 @@ func unsupported(e *Error) (string, bool) {
 		if name, ok := pendingReceivers[key]; ok {
 			return fmt.Sprintf("alerter does not support %s receivers (%s) yet: %s", name, key, viaWebhook), true
 		}
+		if strings.HasSuffix(key, "_configs") {
+			// A receiver type of a later Alertmanager, or a typo.
+			return fmt.Sprintf("alerter does not support %s receivers (it has webhook_configs, slack_configs, pagerduty_configs and email_configs): %s",
+				strings.TrimSuffix(key, "_configs"), viaWebhook), true
+		}
 	}
 	if msg, ok := unsupportedKeys[full]; ok {
 		return msg, true

@@ -168,9 +168,11 @@ func (s *Server) lastReload() web.ReloadStatus {
 // (editors that replace files, Kubernetes ConfigMap symlink swaps).
 func (s *Server) watchRuleFiles(ctx context.Context) {
 	iv := 5 * time.Second
+	s.reloadMu.Lock()
 	if s.cfg.Web.RuleFileCheckInterval != nil {
 		iv = time.Duration(*s.cfg.Web.RuleFileCheckInterval)
 	}
+	s.reloadMu.Unlock()
 	if iv <= 0 {
 		return
 	}

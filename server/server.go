@@ -252,9 +252,13 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.mgr.Start(ctx, s.pending); err != nil {
 		return err
 	}
+	// A reload (SIGHUP) may already run: s.cfg is read under its lock.
+	s.reloadMu.Lock()
 	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	s.pending = nil
+	dsName, storagePath := redactedURL(s.cfg.Datasource.URL), s.cfg.Storage.Path
+	s.reloadMu.Unlock()
 
 	var wg sync.WaitGroup
 	wg.Add(4)
@@ -266,7 +270,7 @@ func (s *Server) Run(ctx context.Context) error {
 	srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
-	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", redactedURL(s.cfg.Datasource.URL), "storage", s.cfg.Storage.Path)
+	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", dsName, "storage", storagePath)
 
 	var err error
 	select {
