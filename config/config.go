@@ -70,6 +70,12 @@ type Config struct {
 	// rules' samples and the ALERTS series are written to, as in
 	// Prometheus's remote_write.
 	RemoteWrite []*remotewrite.Config `yaml:"remote_write,omitempty"`
+	// TimeIntervals are named times when routes are muted
+	// (mute_time_intervals on a route) or active (active_time_intervals).
+	TimeIntervals []*TimeInterval `yaml:"time_intervals,omitempty"`
+	// MuteTimeIntervals is the name of time_intervals before Alertmanager
+	// 0.24, still accepted; both lists share one namespace.
+	MuteTimeIntervals []*TimeInterval `yaml:"mute_time_intervals,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -90,9 +96,13 @@ type Global struct {
 	OutageTolerance model.Duration `yaml:"outage_tolerance,omitempty"`
 	// ResolvedRetention is how long resolved alerts are kept.
 	ResolvedRetention model.Duration `yaml:"resolved_retention,omitempty"`
-	// ResolveTimeout is Alertmanager's: a pushed alert without endsAt
-	// resolves this long after it was last received.
+	// ResolveTimeout is Alertmanager's: how long after its last update an
+	// alert pushed without endsAt is taken as resolved (5m). Evaluated
+	// alerts resolve by evaluation and do not use it.
 	ResolveTimeout model.Duration `yaml:"resolve_timeout,omitempty"`
+	// HTTPConfig is Alertmanager's default HTTP client configuration for
+	// every receiver integration that has no http_config of its own.
+	HTTPConfig *config.HTTPClientConfig `yaml:"http_config,omitempty"`
 
 	NotificationGlobals `yaml:",inline"`
 }
@@ -250,6 +260,8 @@ func Default() *Config {
 	c.Datasource.URL = DefaultDatasourceURL
 	c.Datasource.Timeout = model.Duration(30 * time.Second)
 	c.Datasource.HTTPClientConfig = config.DefaultHTTPClientConfig
+	httpDefault := config.DefaultHTTPClientConfig
+	c.Global.HTTPConfig = &httpDefault
 	c.Storage.Path = DefaultStoragePath
 	c.Web.ListenAddress = DefaultListenAddress
 	c.StormControl.Window = model.Duration(time.Minute)
@@ -259,37 +271,40 @@ func Default() *Config {
 	return c
 }
 
-// Error is one problem of the configuration file.
-type Error = strictyaml.Error
-
-// LoadFile reads and validates a configuration file. Relative rule file
-// patterns are resolved against the file's directory, as in Prometheus.
+// LoadFile reads and validates a configuration file. Every problem is
+// reported at once, each as "file:line:col: path: message" (the error is
+// an Errors). Relative paths (rule_files, templates and the token and
+// secret files) are resolved against the file's directory, as in
+// Prometheus and Alertmanager.
 func LoadFile(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	c, errs := parse(b, filepath.Dir(path))
+	if len(errs) > 0 {
+		return nil, errs.withFile(path)
 	}
 	c.File = path
-	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile} {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
-		}
-	}
-	for i, p := range c.RuleFiles {
-		if !filepath.IsAbs(p) {
-			c.RuleFiles[i] = filepath.Join(dir, p)
-		}
+	return c, nil
+}
+
+// Parse decodes and validates configuration text over the defaults. Its
+// error is an Errors: every problem, each with line:col. Relative paths
+// are taken as they are (relative to the working directory).
+func Parse(b []byte) (*Config, error) {
+	c, errs := parse(b, "")
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return c, nil
 }
 
-// Parse decodes and validates configuration text over the defaults.
-func Parse(b []byte) (*Config, error) {
+// parse decodes and validates b, resolving relative paths against dir
+// (unless ""). Validation runs even when decoding found problems, so that
+// all of them are reported at once; checks of a value that did not decode
+// are left out, so that one mistake is reported once.
+func parse(b []byte, dir string) (*Config, Errors) {
 	c := Default()
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -297,25 +312,100 @@ func Parse(b []byte) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return c, nil
 		}
-		return nil, err
+		return nil, Errors{syntaxError(err)}
 	}
-	if errs := strictyaml.Decode(&doc, c); len(errs) > 0 {
-		return nil, errs
+	if e := notAConfig(&doc); e != nil {
+		return nil, Errors{e}
+	}
+	decodeErrs := fromStrict(strictyaml.Decode(&doc, c))
+	v := &validation{doc: &doc}
+	for _, e := range decodeErrs {
+		if reason, ok := unsupported(e); ok {
+			// What alerter refuses on purpose leaves the rest of that
+			// entry unchecked: a receiver's "routing_key is required"
+			// after "service_key is not supported" would only confuse.
+			key, _ := unknownField(e.Msg)
+			e.Msg, e.Path = reason, joinPath(e.Path, key)
+			v.decodeErrs = append(v.decodeErrs, e.Path)
+		} else if !isUnknownField(e.Msg) {
+			v.decodeErrs = append(v.decodeErrs, e.Path)
+		}
+	}
+	if dir != "" {
+		c.resolvePaths(dir)
 	}
 	c.applyGlobals()
-	if errs := c.validate(&doc); len(errs) > 0 {
-		return nil, errs
+	c.validate(v)
+	errs := append(decodeErrs, v.errs...)
+	errs = append(errs, nullRegexps(&doc)...)
+	if len(errs) > 0 {
+		return nil, errs.sorted()
 	}
 	return c, nil
 }
 
-// validate checks what decoding cannot, pointing at the offending node.
-func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
-	var errs strictyaml.Errors
-	add := func(path, msg string) {
-		line, col := position(doc, path)
-		errs = append(errs, &strictyaml.Error{Line: line, Column: col, Path: path, Msg: msg})
+// resolvePaths makes the relative paths of the configuration relative to
+// dir, the configuration file's directory.
+func (c *Config) resolvePaths(dir string) {
+	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
 	}
+	for _, list := range [][]string{c.RuleFiles, c.Templates} {
+		for i, p := range list {
+			if !filepath.IsAbs(p) {
+				list[i] = filepath.Join(dir, p)
+			}
+		}
+	}
+}
+
+// validation collects the problems validation finds, leaving out those
+// about values that failed to decode.
+type validation struct {
+	doc        *yaml.Node
+	errs       Errors
+	decodeErrs []string // paths of the values that failed to decode
+}
+
+// add reports msg at the node of path (or its nearest parent).
+func (v *validation) add(path, msg string) {
+	for _, p := range v.decodeErrs {
+		if p != "" && (p == path || under(p, path) || under(path, p)) {
+			return
+		}
+	}
+	line, col := position(v.doc, path)
+	v.errs = append(v.errs, &Error{Line: line, Column: col, Path: path, Msg: msg})
+}
+
+// failed reports whether the value at path itself failed to decode.
+func (v *validation) failed(path string) bool {
+	for _, p := range v.decodeErrs {
+		if p == path {
+			return true
+		}
+	}
+	return false
+}
+
+// joinPath adds a key to a path.
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// under reports whether path p is below parent.
+func under(p, parent string) bool {
+	return parent != "" && (strings.HasPrefix(p, parent+".") || strings.HasPrefix(p, parent+"["))
+}
+
+// validate checks what decoding cannot, pointing at the offending node.
+func (c *Config) validate(v *validation) {
+	add := v.add
 	if u, err := url.Parse(c.Datasource.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("datasource.url", fmt.Sprintf("must be an http(s) URL with a host, got %q", strictyaml.RedactURLs(c.Datasource.URL, c.Datasource.URL)))
 	}
@@ -370,7 +460,14 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	case c.Route == nil && len(c.Receivers) > 0:
 		add("route", "is required when receivers are defined")
 	case c.Route != nil:
+		if v.failed("receivers") {
+			// Their names are unknown: do not call every use undefined.
+			names = nil
+		}
 		for _, err := range route.Validate(c.Route, names) {
+			if names == nil && strings.Contains(err.Error(), "undefined receiver") {
+				continue
+			}
 			// Errors start with the route's path ("route.routes[1]: ...");
 			// point at that route, at its receiver when that is the issue.
 			msg := err.Error()
@@ -446,7 +543,7 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 			rwNames[name] = true
 		}
 	}
-	return errs
+	c.validateTimeIntervals(v.doc, v)
 }
 
 // validateEach reports the problems of each integration configuration of
@@ -495,13 +592,18 @@ func (c *Config) Policies() map[string]*escalation.Policy {
 	return out
 }
 
+// top returns the root node of a document.
+func top(doc *yaml.Node) *yaml.Node {
+	if doc != nil && doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		return doc.Content[0]
+	}
+	return doc
+}
+
 // position finds the line:col of a dotted path like "receivers[0].name" in
 // the document, or of the nearest existing parent.
 func position(doc *yaml.Node, path string) (int, int) {
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
+	n := top(doc)
 	best := n
 	for _, part := range splitPath(path) {
 		next := child(n, part)
@@ -542,6 +644,12 @@ func splitPath(p string) []string {
 }
 
 func child(n *yaml.Node, part string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
 	if len(part) > 1 && part[0] == '[' {
 		var i int
 		if _, err := fmt.Sscanf(part, "[%d]", &i); err != nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {

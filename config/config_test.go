@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,7 +168,7 @@ func TestLoadFileResolvesRulePaths(t *testing.T) {
 	if err := os.WriteFile(p, []byte("bogus: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadFile(p); err == nil || !strings.Contains(err.Error(), p+": ") {
+	if _, err := LoadFile(p); err == nil || !strings.Contains(err.Error(), p+":1:1: ") {
 		t.Fatalf("error does not name the file: %v", err)
 	}
 }
@@ -175,10 +176,22 @@ func TestLoadFileResolvesRulePaths(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("global: {evaluation_interval: 1s}\n"))
 	f.Add([]byte("datasource: {url: http://x, basic_auth: {username: a}}\nroute: {receiver: a}\nreceivers: [{name: a, webhook_configs: [{url: http://y}]}]\n"))
+	f.Add([]byte("route: {receiver: a, routes: [{mute_time_intervals: [n], active_time_intervals: [m]}]}\nreceivers: [{name: a}]\n" +
+		"time_intervals: [{name: n, time_intervals: [{times: [{start_time: '01:00', end_time: '02:00'}], weekdays: ['monday:friday'], days_of_month: ['-3:-1'], months: ['1:3'], years: ['2020:2030'], location: Europe/Berlin}]}]\n" +
+		"mute_time_intervals: [{name: m, time_intervals: [{}]}]\n"))
+	f.Add([]byte("global: {resolve_timeout: 1m, http_config: {proxy_url: http://p}}\nroute: {receiver: a, routes: [{match_re: {a: }}]}\nreceivers: [{name: a, sns_configs: [{}]}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := Parse(b)
 		if err == nil && c == nil {
 			t.Fatal("nil config without error")
+		}
+		var errs Errors
+		if err != nil && errors.As(err, &errs) {
+			for _, e := range errs {
+				if e.Line <= 0 {
+					t.Fatalf("error without a position: %v", e)
+				}
+			}
 		}
 	})
 }

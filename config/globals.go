@@ -40,6 +40,10 @@ type NotificationGlobals struct {
 func (c *Config) applyGlobals() {
 	g := c.Global.NotificationGlobals
 	for _, r := range c.Receivers {
+		if r == nil {
+			continue
+		}
+		c.applyHTTPConfig(r)
 		for _, e := range r.EmailConfigs {
 			if e == nil {
 				continue
@@ -129,6 +133,70 @@ func (g *NotificationGlobals) validateGlobals(add func(path, msg string)) {
 	for _, key := range slices.Sorted(maps.Keys(urls)) {
 		if u := urls[key]; u != nil && u.URL != nil && ((u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 			add("global."+key, "must be an absolute http(s) URL")
+		}
+	}
+}
+
+// applyHTTPConfig gives every integration of r without an http_config
+// its own copy of global.http_config, as Alertmanager does.
+func (c *Config) applyHTTPConfig(r *Receiver) {
+	if c.Global.HTTPConfig == nil {
+		return
+	}
+	set := func(hc **config.HTTPClientConfig) {
+		if *hc == nil {
+			def := *c.Global.HTTPConfig
+			*hc = &def
+		}
+	}
+	for _, x := range r.WebhookConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.SlackConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.PagerdutyConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.OpsgenieConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.MSTeamsConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.MSTeamsV2Configs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.TelegramConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.DiscordConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.VictorOpsConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
+		}
+	}
+	for _, x := range r.PushoverConfigs {
+		if x != nil {
+			set(&x.HTTPConfig)
 		}
 	}
 }

@@ -133,6 +133,10 @@ type aggGroup struct {
 	// policy); acked the fingerprints acknowledged at the last flush.
 	esc   escalation.State
 	acked []uint64
+	// timeMuted says the last flush found the route muted by its time
+	// intervals; unmutedAt is when a flush last found it unmuted again.
+	timeMuted bool
+	unmutedAt time.Time
 }
 
 type nflogKey struct{ receiver, integration, group string }

@@ -193,6 +193,26 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 	acks, unackedSince := d.acksOf(firing, now)
 	acked := ackedFingerprints(firing, acks)
 	g.acked = acked
+	// A route muted by its time intervals tells nobody anything, as in
+	// Alertmanager: the notification log is left as it is, so the group
+	// sends what is still firing at its first tick after the interval
+	// ends; resolutions are forgotten below as after any flush. Its
+	// escalation pauses, as for silenced alerts.
+	timeMuted := len(g.route.MutedBy(now)) > 0
+	switch {
+	case timeMuted:
+		unackedSince = time.Time{}
+		g.timeMuted = true
+		d.metrics.timeMuted.Add(float64(len(firing)))
+	case g.timeMuted:
+		g.timeMuted, g.unmutedAt = false, now
+	}
+	if !unackedSince.IsZero() && g.esc.Start.IsZero() && unackedSince.Before(g.unmutedAt) {
+		// An escalation that never started because the route was muted
+		// counts from the end of the interval, not from when the alerts
+		// fired: nobody was told before.
+		unackedSince = g.unmutedAt
+	}
 
 	// Escalation: which receivers are engaged, which are due now.
 	recvs := []string{g.route.Receiver}
@@ -222,6 +242,9 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 	}
 
 	var out []pending
+	if timeMuted {
+		recvs = nil
+	}
 	for i, recv := range recvs {
 		esc := forced[recv]
 		for _, integ := range d.o.Receivers[recv] {

@@ -31,6 +31,7 @@ type dispatchMetrics struct {
 	suppressed  *prometheus.CounterVec
 	storms      *prometheus.CounterVec
 	escalations *prometheus.CounterVec
+	timeMuted   prometheus.Counter
 }
 
 func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
@@ -60,6 +61,10 @@ func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
 			Name: "alerter_escalations_total",
 			Help: "Escalation levels notified (including repeats of the last level), by policy.",
 		}, []string{"policy"})),
+		timeMuted: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_notifications_time_muted_total",
+			Help: "Firing alerts of group flushes that sent nothing because their route was muted by its time intervals.",
+		})),
 	}
 }
 

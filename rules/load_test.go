@@ -61,8 +61,9 @@ func TestLoadFiles(t *testing.T) {
 	if set.Groups[0].Rules[0].ID == set.Groups[3].Rules[0].ID {
 		t.Errorf("IDs collide across files: %s", set.Groups[0].Rules[0].ID)
 	}
-	if len(set.Warnings) != 0 {
-		t.Errorf("warnings = %v; recording rules are evaluated", set.Warnings)
+	// Recording rules are evaluated (no warning); an empty file is one.
+	if len(set.Warnings) != 1 || set.Warnings[0].File != filepath.Join(dir, "empty.yml") {
+		t.Errorf("warnings = %v", set.Warnings)
 	}
 }
 

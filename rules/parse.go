@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/alerter/alerter/internal/filekind"
 	"github.com/alerter/alerter/internal/strictyaml"
 )
 
@@ -55,6 +56,14 @@ func (p *fileParser) parseFile(content []byte) []*Group {
 	if doc == nil {
 		return nil
 	}
+	switch d := filekind.Describe(doc); d.Kind {
+	case filekind.Empty:
+		p.warns = append(p.warns, &Error{File: p.file, Line: d.Line, Column: d.Column, Msg: d.Hint + ": it has no rule groups"})
+		return nil
+	case filekind.Config, filekind.PrometheusRule, filekind.Kubernetes, filekind.RuleTest, filekind.PrometheusConfig:
+		p.errs = append(p.errs, &Error{File: p.file, Line: d.Line, Column: d.Column, Msg: "not a rule file: " + d.Hint})
+		return nil
+	}
 	var raw rawFile
 	p.decode(doc, &raw, "")
 	var groups []*Group
@@ -74,7 +83,9 @@ func (p *fileParser) document(content []byte) *yaml.Node {
 	dec := yaml.NewDecoder(bytes.NewReader(content))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		if !errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) {
+			p.warns = append(p.warns, &Error{File: p.file, Line: 1, Column: 1, Msg: "the file is empty: it has no rule groups"})
+		} else {
 			p.syntaxError(err, content)
 		}
 		return nil

@@ -226,7 +226,8 @@ func TestParseCases(t *testing.T) {
 			name:    "empty file",
 			content: "",
 			check: func(t *testing.T, groups []*Group, warnings []*Error) {
-				if groups != nil || warnings != nil {
+				// Loads (as in Prometheus), with a warning saying so.
+				if groups != nil || len(warnings) != 1 || !strings.Contains(warnings[0].Msg, "the file is empty") {
 					t.Errorf("got %v %v", groups, warnings)
 				}
 			},

@@ -117,7 +117,7 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		// No routing configured: alerts are visible in the API only.
 		rc = &route.Config{Receiver: "<none>"}
 	}
-	root, err := route.New(rc)
+	root, err := route.NewWithIntervals(rc, cfg.Intervals())
 	if err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
@@ -233,6 +233,13 @@ func (p *pipeline) update(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	p.swap(b)
+	return nil
+}
+
+// swap stops the running pipeline and starts b, which cannot fail: the
+// outbox and the notification log carry over in the store.
+func (p *pipeline) swap(b *built) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cancel != nil {
@@ -243,7 +250,6 @@ func (p *pipeline) update(cfg *config.Config) error {
 	if p.ctx != nil {
 		p.startLocked()
 	}
-	return nil
 }
 
 // routing returns the current routing tree and inhibitor (nil when there

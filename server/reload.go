@@ -5,13 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
+	"github.com/alerter/alerter/config"
+	"github.com/alerter/alerter/notifiers/slack"
 	"github.com/alerter/alerter/rules"
+	"github.com/alerter/alerter/silence"
 	"github.com/alerter/alerter/web"
 )
 
@@ -33,51 +37,114 @@ func (s *Server) Reload(ctx context.Context) error {
 	return nil
 }
 
+// reload applies all of the new configuration or none of it: every step
+// that can fail (reading and checking the configuration, the rules, the
+// token and secret files, building the notification pipeline and the
+// maintenance windows) runs first, into values not yet in use; only then
+// are they swapped in, by steps that cannot fail.
 func (s *Server) reload(ctx context.Context) error {
-	cfg, err := s.opts.LoadConfig()
+	next, err := s.prepareReload()
 	if err != nil {
 		return err
 	}
-	set, err := rules.LoadFiles(cfg.RuleFiles)
-	if err != nil {
-		return fmt.Errorf("loading rules: %w", err)
-	}
-	for _, w := range set.Warnings {
-		s.log.Warn(w.Error())
-	}
-	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences || !sameRemoteWrite(cfg, s.cfg) {
-		s.log.Warn("datasource, storage, listen address, silences.retention and remote_write changes take effect after a restart")
-	}
-	s.warnUnrecorded(set, cfg)
-	write, read, err := cfg.Web.Auth.Tokens()
-	if err != nil {
+	// The evaluator's update fails only when it is not running, before
+	// anything was changed.
+	if err := s.mgr.Update(ctx, next.rules); err != nil {
 		return err
 	}
-	if _, err := cfg.Web.SlackInteractions.SigningSecret(); err != nil {
-		return err
-	}
-	if err := s.deliv.update(cfg); err != nil {
-		return err
-	}
-	if err := s.mgr.Update(ctx, set); err != nil {
-		return err
-	}
-	s.auth.SetTokens(write, read)
-	if err := s.slackInt.configure(s, cfg); err != nil {
-		return err
-	}
-	if err := s.silences.SetWindows(cfg.MaintenanceWindows); err != nil {
-		return fmt.Errorf("maintenance_windows: %w", err)
-	}
-	// Keep the settings that were not applied, so the comparison above
-	// keeps warning until a restart.
+	s.deliv.swap(next.pipeline)
+	s.auth.SetTokens(next.writeToken, next.readToken)
+	s.slackInt.cur.Store(next.slack)
+	s.silences.ApplyWindows(next.windows)
+	cfg := next.cfg
+	// Keep the settings that were not applied, so the comparison in
+	// prepareReload keeps warning until a restart.
 	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
 	cfg.Silences, cfg.RemoteWrite = s.cfg.Silences, s.cfg.RemoteWrite
 	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
 	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
 	return nil
+}
+
+// reloadStage names a step of prepareReload, for tests that make one fail.
+type reloadStage string
+
+// The steps of prepareReload, in order.
+const (
+	stageConfig   reloadStage = "config"
+	stageRules    reloadStage = "rules"
+	stageTokens   reloadStage = "tokens"
+	stageSlack    reloadStage = "slack_interactions"
+	stagePipeline reloadStage = "pipeline"
+	stageWindows  reloadStage = "maintenance_windows"
+)
+
+// prepared is everything a reload puts in effect, built and checked.
+type prepared struct {
+	cfg                   *config.Config
+	rules                 *rules.Set
+	writeToken, readToken string
+	slack                 *slack.InteractionHandler
+	pipeline              *built
+	windows               *silence.PreparedWindows
+}
+
+// prepareReload builds everything the new configuration needs without
+// changing anything in use.
+func (s *Server) prepareReload() (*prepared, error) {
+	var p prepared
+	fault := func(st reloadStage) error {
+		if s.reloadFault != nil {
+			return s.reloadFault(st)
+		}
+		return nil
+	}
+	var err error
+	if err = fault(stageConfig); err == nil {
+		p.cfg, err = s.opts.LoadConfig()
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg := p.cfg
+	if err = fault(stageRules); err == nil {
+		p.rules, err = rules.LoadFiles(cfg.RuleFiles)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading rules: %w", err)
+	}
+	logRuleWarnings(s.log, p.rules.Warnings)
+	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
+		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences || !sameRemoteWrite(cfg, s.cfg) {
+		s.log.Warn("datasource, storage, listen address, silences.retention and remote_write changes take effect after a restart")
+	}
+	s.warnUnrecorded(p.rules, cfg)
+	if err = fault(stageTokens); err == nil {
+		p.writeToken, p.readToken, err = cfg.Web.Auth.Tokens()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err = fault(stageSlack); err == nil {
+		p.slack, err = buildSlackHandler(s, cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err = fault(stagePipeline); err == nil {
+		p.pipeline, err = s.deliv.build(cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err = fault(stageWindows); err == nil {
+		p.windows, err = silence.PrepareWindows(cfg.MaintenanceWindows)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("maintenance_windows: %w", err)
+	}
+	return &p, nil
 }
 
 func (s *Server) setReloadStatus(err error) {
@@ -103,9 +170,11 @@ func (s *Server) lastReload() web.ReloadStatus {
 // (editors that replace files, Kubernetes ConfigMap symlink swaps).
 func (s *Server) watchRuleFiles(ctx context.Context) {
 	iv := 5 * time.Second
+	s.reloadMu.Lock()
 	if s.cfg.Web.RuleFileCheckInterval != nil {
 		iv = time.Duration(*s.cfg.Web.RuleFileCheckInterval)
 	}
+	s.reloadMu.Unlock()
 	if iv <= 0 {
 		return
 	}
@@ -196,5 +265,19 @@ func (s *Server) prune(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Debug("pruned delivered notifications", "rows", n)
 		}
+	}
+}
+
+// maxRuleWarnings bounds the rule warnings logged one by one; the others
+// are counted, so that 10,000 recording rules do not log 10,000 lines.
+const maxRuleWarnings = 20
+
+func logRuleWarnings(log *slog.Logger, warns []*rules.Error) {
+	for i, w := range warns {
+		if i == maxRuleWarnings {
+			log.Warn(fmt.Sprintf("%d more rule warnings not shown (alerter check summarises them)", len(warns)-maxRuleWarnings))
+			return
+		}
+		log.Warn(w.Error())
 	}
 }

@@ -71,6 +71,8 @@ type Server struct {
 
 	reloadOK   prometheus.Gauge
 	reloadTime prometheus.Gauge
+	// reloadFault, set by tests, makes a reload fail at a stage.
+	reloadFault func(reloadStage) error
 }
 
 // New loads the configuration and rules, opens the state store and builds
@@ -108,9 +110,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading rules: %w", err)
 	}
-	for _, w := range set.Warnings {
-		s.log.Warn(w.Error())
-	}
+	logRuleWarnings(s.log, set.Warnings)
 	s.cfg = cfg
 	if err := s.openRemoteWrite(cfg); err != nil {
 		return nil, err
@@ -285,9 +285,13 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mgr.Stop()
 		return err
 	}
+	// A reload (SIGHUP) may already run: s.cfg is read under its lock.
+	s.reloadMu.Lock()
 	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	s.pending = nil
+	dsName, storagePath := redactedURL(s.cfg.Datasource.URL), s.cfg.Storage.Path
+	s.reloadMu.Unlock()
 
 	var wg sync.WaitGroup
 	wg.Add(6)
@@ -301,7 +305,7 @@ func (s *Server) Run(ctx context.Context) error {
 	srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
-	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", redactedURL(s.cfg.Datasource.URL), "storage", s.cfg.Storage.Path)
+	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", dsName, "storage", storagePath)
 
 	var err error
 	select {

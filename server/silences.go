@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,7 @@ func (s *Server) mountAMAPI(start time.Time) error {
 		Receivers:     s.receiversOf,
 		GroupsOf:      s.groupsOf,
 		Escalation:    s.escalationOf,
+		TimeMutedBy:   s.timeMutedBy,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
 		Push:          s.ingest,
@@ -136,6 +138,24 @@ func (s *Server) receiversOf(ls model.LabelSet) []string {
 	var out []string
 	for _, r := range root.Match(ls) {
 		out = append(out, r.Receiver)
+	}
+	return out
+}
+
+// timeMutedBy returns the time intervals muting the routes an alert
+// takes at now, each name once.
+func (s *Server) timeMutedBy(ls model.LabelSet, now time.Time) []string {
+	root, _ := s.deliv.routing()
+	if root == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range root.Match(ls) {
+		for _, n := range r.MutedBy(now) {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
 	}
 	return out
 }

@@ -37,26 +37,28 @@ func (si *slackInteractions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(w, r)
 }
 
-// configure builds the handler for cfg (nil without a signing secret).
+// configure builds and installs the handler for cfg.
 func (si *slackInteractions) configure(s *Server, cfg *config.Config) error {
-	secret, err := cfg.Web.SlackInteractions.SigningSecret()
-	if err != nil {
-		return err
-	}
-	if secret == "" {
-		si.cur.Store(nil)
-		return nil
-	}
-	h, err := slack.NewInteractionHandler(slack.InteractionOptions{
-		SigningSecret: secret,
-		Actor:         &slackActor{s: s},
-		Logger:        s.log.With("component", "slack_interactions"),
-	})
+	h, err := buildSlackHandler(s, cfg)
 	if err != nil {
 		return err
 	}
 	si.cur.Store(h)
 	return nil
+}
+
+// buildSlackHandler builds the handler for cfg (nil without a signing
+// secret).
+func buildSlackHandler(s *Server, cfg *config.Config) (*slack.InteractionHandler, error) {
+	secret, err := cfg.Web.SlackInteractions.SigningSecret()
+	if err != nil || secret == "" {
+		return nil, err
+	}
+	return slack.NewInteractionHandler(slack.InteractionOptions{
+		SigningSecret: secret,
+		Actor:         &slackActor{s: s},
+		Logger:        s.log.With("component", "slack_interactions"),
+	})
 }
 
 // slackActor carries out Slack button clicks with alerter's

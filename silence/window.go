@@ -277,15 +277,44 @@ func compileWindows(ws []Window) ([]*compiledWindow, error) {
 // Nothing changes unless every window is valid; the error, a
 // *ValidationError, lists every problem.
 func (s *Silences) SetWindows(ws []Window) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	compiled, err := s.allWindows(ws, s.apiWindows)
+	p, err := PrepareWindows(ws)
 	if err != nil {
 		return err
 	}
-	s.cfgWindows = slices.Clone(ws)
-	s.commit(nil, nil, compiled)
+	s.ApplyWindows(p)
 	return nil
+}
+
+// PreparedWindows are a configuration's maintenance windows, checked and
+// compiled, ready to be applied with ApplyWindows, which cannot fail: a
+// reload prepares everything before it changes anything.
+type PreparedWindows struct {
+	ws       []Window
+	compiled []*compiledWindow
+}
+
+// PrepareWindows checks and compiles a configuration's windows; the
+// error, a *ValidationError, lists every problem.
+func PrepareWindows(ws []Window) (*PreparedWindows, error) {
+	compiled, err := compileWindows(ws)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedWindows{ws: slices.Clone(ws), compiled: compiled}, nil
+}
+
+// ApplyWindows puts prepared configuration windows in effect, with the
+// windows created through the API.
+func (s *Silences) ApplyWindows(p *PreparedWindows) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	compiled, err := s.allWindows(p.ws, s.apiWindows)
+	if err != nil {
+		// PrepareWindows compiled the same windows: cannot happen.
+		compiled = p.compiled
+	}
+	s.cfgWindows = slices.Clone(p.ws)
+	s.commit(nil, nil, compiled)
 }
 
 // Windows returns copies of the maintenance windows in effect: the

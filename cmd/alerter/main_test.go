@@ -50,7 +50,7 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	for _, want := range []string{bad1 + ":5:", bad2 + ":6:", bad2 + ":7:", `"bogus"`, "alerter.yml: 2:", "evaluation_interval"} {
+	for _, want := range []string{bad1 + ":5:", bad2 + ":6:", bad2 + ":7:", `"bogus"`, "alerter.yml:2:", "evaluation_interval"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, errs)
 		}

@@ -45,8 +45,9 @@ type Config struct {
 	Escalation string `yaml:"escalation,omitempty"`
 
 	// ActiveTimeIntervals and MuteTimeIntervals name time intervals, as in
-	// Alertmanager. They are accepted and carried to the Route (not
-	// inherited, as in Alertmanager) but not yet acted upon.
+	// Alertmanager: the route notifies only inside one of its active
+	// intervals (when it has any) and never inside one of its mute
+	// intervals. Not inherited by child routes, as in Alertmanager.
 	ActiveTimeIntervals []string `yaml:"active_time_intervals,omitempty"`
 	MuteTimeIntervals   []string `yaml:"mute_time_intervals,omitempty"`
 }

@@ -35,7 +35,15 @@ func decode(t *testing.T, doc string) *Config {
 
 func mustNew(t *testing.T, c *Config) *Route {
 	t.Helper()
-	r, err := New(c)
+	// Every interval the tree names is defined, as the configuration's
+	// validation ensures; empty, it contains no instant.
+	iv := Intervals{}
+	walkConfig(c, rootPath, func(c *Config, _ string) {
+		for _, n := range slices.Concat(c.MuteTimeIntervals, c.ActiveTimeIntervals) {
+			iv[n] = nil
+		}
+	})
+	r, err := NewWithIntervals(c, iv)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

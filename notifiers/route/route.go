@@ -1,7 +1,6 @@
 package route
 
 import (
-	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -41,10 +40,13 @@ type Route struct {
 
 	Escalation string
 
-	// ActiveTimeIntervals and MuteTimeIntervals are carried from the
-	// configuration, not inherited, and not yet used.
+	// ActiveTimeIntervals and MuteTimeIntervals name the time intervals
+	// when this route notifies, or does not (see MutedBy). As in
+	// Alertmanager, they are not inherited by child routes.
 	ActiveTimeIntervals []string
 	MuteTimeIntervals   []string
+
+	intervals Intervals // set by NewWithIntervals
 
 	idx int    // position among the parent's routes
 	key string // see Key
@@ -54,12 +56,10 @@ type Route struct {
 // receiver, group_by, group_wait, group_interval, repeat_interval and
 // escalation that it does not set; the root starts from Alertmanager's
 // defaults (30s, 5m, 4h, no grouping labels). New reports every problem
-// that Validate reports except unknown receivers.
+// that Validate reports except unknown receivers. A tree whose routes
+// name time intervals needs NewWithIntervals.
 func New(cfg *Config) (*Route, error) {
-	if errs := check(cfg); len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return build(cfg, nil, 0), nil
+	return NewWithIntervals(cfg, nil)
 }
 
 func build(cfg *Config, parent *Route, idx int) *Route {

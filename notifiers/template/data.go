@@ -22,33 +22,58 @@ type KV map[string]string
 // Pair is one name and value.
 type Pair struct{ Name, Value string }
 
-// SortedPairs returns the pairs sorted by name.
-func (kv KV) SortedPairs() []Pair {
-	out := make([]Pair, 0, len(kv))
+// Pairs is a list of names and values, with Alertmanager's helpers.
+type Pairs []Pair
+
+// Names returns the names, in order.
+func (ps Pairs) Names() []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// Values returns the values, in order.
+func (ps Pairs) Values() []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Value
+	}
+	return out
+}
+
+// String renders the pairs as "a=b, c=d".
+func (ps Pairs) String() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Name + "=" + p.Value
+	}
+	return strings.Join(parts, ", ")
+}
+
+// SortedPairs returns the pairs sorted by name, alertname first, as in
+// Alertmanager.
+func (kv KV) SortedPairs() Pairs {
+	out := make(Pairs, 0, len(kv))
 	for k, v := range kv {
 		out = append(out, Pair{k, v})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Name, out[j].Name
+		if (a == "alertname") != (b == "alertname") {
+			return a == "alertname"
+		}
+		return a < b
+	})
 	return out
 }
 
-// Names returns the sorted names.
-func (kv KV) Names() []string {
-	out := make([]string, 0, len(kv))
-	for _, p := range kv.SortedPairs() {
-		out = append(out, p.Name)
-	}
-	return out
-}
+// Names returns the names in SortedPairs order.
+func (kv KV) Names() []string { return kv.SortedPairs().Names() }
 
-// Values returns the values sorted by name.
-func (kv KV) Values() []string {
-	out := make([]string, 0, len(kv))
-	for _, p := range kv.SortedPairs() {
-		out = append(out, p.Value)
-	}
-	return out
-}
+// Values returns the values in SortedPairs order.
+func (kv KV) Values() []string { return kv.SortedPairs().Values() }
 
 // Remove returns a copy without the given names.
 func (kv KV) Remove(names []string) KV {
@@ -63,13 +88,7 @@ func (kv KV) Remove(names []string) KV {
 }
 
 // String renders the pairs as "a=b, c=d".
-func (kv KV) String() string {
-	var parts []string
-	for _, p := range kv.SortedPairs() {
-		parts = append(parts, p.Name+"="+p.Value)
-	}
-	return strings.Join(parts, ", ")
-}
+func (kv KV) String() string { return kv.SortedPairs().String() }
 
 // Alert is one alert as templates see it.
 type Alert struct {

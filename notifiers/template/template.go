@@ -2,27 +2,28 @@ package template
 
 import (
 	"bytes"
-	_ "embed" // default.tmpl, receivers.tmpl
+	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"io/fs"
+	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	texttemplate "text/template"
 	"time"
 
+	"github.com/prometheus/common/helpers/templates"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 )
 
-//go:embed default.tmpl
-var defaultTemplates string
-
-// receiverTemplates are the defaults of the receivers beyond Slack,
-// PagerDuty, email and webhooks, under Alertmanager's names.
+// builtin holds default.tmpl and the receivers' own default templates
+// (any other .tmpl file of this directory), parsed in that order.
 //
-//go:embed receivers.tmpl
-var receiverTemplates string
+//go:embed *.tmpl
+var builtin embed.FS
 
 // Template holds the default templates and the user's files, parsed both
 // as text (for Slack, PagerDuty, email subjects and text bodies) and as
@@ -39,11 +40,21 @@ func New(patterns ...string) (*Template, error) {
 		text: texttemplate.New("").Option("missingkey=zero").Funcs(texttemplate.FuncMap(funcs())),
 		html: htmltemplate.New("").Option("missingkey=zero").Funcs(htmltemplate.FuncMap(funcs())),
 	}
-	if err := t.add("default.tmpl", defaultTemplates); err != nil {
-		return nil, fmt.Errorf("default templates: %w", err)
+	names, err := fs.Glob(builtin, "*.tmpl")
+	if err != nil {
+		return nil, err
 	}
-	if err := t.add("receivers.tmpl", receiverTemplates); err != nil {
-		return nil, fmt.Errorf("default receiver templates: %w", err)
+	sort.Slice(names, func(i, j int) bool {
+		return names[i] == "default.tmpl" || names[j] != "default.tmpl" && names[i] < names[j]
+	})
+	for _, name := range names {
+		b, err := builtin.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.add(name, string(b)); err != nil {
+			return nil, fmt.Errorf("default templates: %w", err)
+		}
 	}
 	for _, p := range patterns {
 		files, err := filepath.Glob(p)
@@ -157,9 +168,11 @@ func funcs() map[string]any {
 			return t.In(loc), nil
 		},
 		"since": time.Since,
-		"humanizeDuration": func(d time.Duration) string {
-			return d.Round(time.Second).String()
-		},
+		// Alertmanager's: seconds (a number or a numeric string) or a
+		// time.Duration, as "1h 2m 3s".
+		"humanizeDuration": templates.HumanizeDuration,
+		"safeUrl":          func(s string) htmltemplate.URL { return htmltemplate.URL(s) },
+		"urlUnescape":      url.QueryUnescape,
 		"severityEmoji": func(s string) string {
 			switch s {
 			case "critical", "page", "error":

@@ -14,9 +14,9 @@ import (
 	"github.com/alerter/alerter/silence"
 )
 
-// gettableAlert is Alertmanager's gettableAlert, plus status.mutedBy
-// (which newer Alertmanagers also write, for time intervals; here it names
-// the maintenance windows muting the alert).
+// gettableAlert is Alertmanager's gettableAlert with status.mutedBy
+// (Alertmanager 0.27+): the time intervals muting the routes the alert
+// takes, as in Alertmanager, and alerter's maintenance windows muting it.
 type gettableAlert struct {
 	Labels       model.LabelSet `json:"labels"`
 	Annotations  model.LabelSet `json:"annotations"`
@@ -89,6 +89,9 @@ func (a *API) toGettableAlert(al *alert.Alert, now time.Time) gettableAlert {
 		} else {
 			g.Status.SilencedBy = append(g.Status.SilencedBy, id)
 		}
+	}
+	if a.o.TimeMutedBy != nil {
+		g.Status.MutedBy = append(g.Status.MutedBy, a.o.TimeMutedBy(al.Labels, now)...)
 	}
 	if a.o.InhibitedBy != nil {
 		g.Status.InhibitedBy = append(g.Status.InhibitedBy, a.o.InhibitedBy(al.Labels)...)

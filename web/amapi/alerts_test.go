@@ -178,3 +178,19 @@ func TestStatusAndReceivers(t *testing.T) {
 		t.Fatalf("status without config: %s", body)
 	}
 }
+
+// TestTimeMutedAlert: an alert whose route a time interval mutes is
+// suppressed, names the interval in mutedBy (as Alertmanager 0.27+ does)
+// and counts as silenced for the silenced filter.
+func TestTimeMutedAlert(t *testing.T) {
+	f := newFixture(t, newFake(), firingAlert("Disk", "e"))
+	_, body, _ := f.do(t, http.MethodGet, "/api/v2/alerts", "")
+	got := decode[[]gettableAlert](t, body)
+	if len(got) != 1 || got[0].Status.State != "suppressed" || !slices.Equal(got[0].Status.MutedBy, []string{"offhours"}) {
+		t.Fatalf("time-muted alert: %+v", got)
+	}
+	_, body, _ = f.do(t, http.MethodGet, "/api/v2/alerts?silenced=false", "")
+	if got := decode[[]gettableAlert](t, body); len(got) != 0 {
+		t.Fatalf("silenced=false kept a muted alert: %+v", got)
+	}
+}

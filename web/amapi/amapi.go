@@ -55,6 +55,10 @@ type Options struct {
 	// Escalation returns a group's escalation progress by group key;
 	// false when its route has no escalation policy. nil means none.
 	Escalation func(groupKey string) (Escalation, bool)
+	// TimeMutedBy returns the names of the time intervals that mute the
+	// routes an alert takes now (Alertmanager's status.mutedBy); nil
+	// means none.
+	TimeMutedBy func(ls model.LabelSet, now time.Time) []string
 	// ReceiverNames lists every configured receiver for GET
 	// /api/v2/receivers; nil means none.
 	ReceiverNames func() []string

@@ -240,6 +240,12 @@ func newFixture(t testing.TB, fake *fakeSilences, alerts ...*alert.Alert) *fixtu
 			return Escalation{Policy: "oncall", Reached: 1, Levels: 2, Start: now.Add(-5 * time.Minute),
 				Next: now.Add(10 * time.Minute), NextLevel: 2, NextReceivers: []string{"lead"}}, true
 		},
+		TimeMutedBy: func(ls model.LabelSet, at time.Time) []string {
+			if ls["instance"] == "e" && at.Equal(now) {
+				return []string{"offhours"}
+			}
+			return nil
+		},
 		ReceiverNames: func() []string { return []string{"team", "pager"} },
 		ConfigYAML:    func() string { return "route:\n  receiver: team\n" },
 		Version:       "1.2.3",
