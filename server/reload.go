@@ -46,14 +46,18 @@ func (s *Server) reload(ctx context.Context) error {
 		s.log.Warn(w.Error())
 	}
 	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences {
-		s.log.Warn("datasource, storage, listen address and silences.retention changes take effect after a restart")
+		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences.Retention != s.cfg.Silences.Retention ||
+		cfg.Web.ReadTimeout != s.cfg.Web.ReadTimeout || cfg.Web.WriteTimeout != s.cfg.Web.WriteTimeout || cfg.Web.IdleTimeout != s.cfg.Web.IdleTimeout {
+		s.log.Warn("datasource, storage, listen address, web timeouts and silences.retention changes take effect after a restart")
 	}
 	write, read, err := cfg.Web.Auth.Tokens()
 	if err != nil {
 		return err
 	}
 	if _, err := cfg.Web.SlackInteractions.SigningSecret(); err != nil {
+		return err
+	}
+	if err := (&web.Origins{}).SetAllowed(cfg.Global.ExternalURL, cfg.Web.AllowedOrigins); err != nil {
 		return err
 	}
 	if err := s.deliv.update(cfg); err != nil {
@@ -63,6 +67,12 @@ func (s *Server) reload(ctx context.Context) error {
 		return err
 	}
 	s.auth.SetTokens(write, read)
+	_ = s.origins.SetAllowed(cfg.Global.ExternalURL, cfg.Web.AllowedOrigins) // checked above
+	s.silences.SetLimits(cfg.Silences.Limits())
+	s.acks.SetLimits(cfg.Acknowledgements.Limits())
+	if write == "" && s.cfg.Web.Auth.TokenFile != "" {
+		s.warnIfOpen(cfg)
+	}
 	if err := s.slackInt.configure(s, cfg); err != nil {
 		return err
 	}
@@ -72,7 +82,8 @@ func (s *Server) reload(ctx context.Context) error {
 	// Keep the settings that were not applied, so the comparison above
 	// keeps warning until a restart.
 	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
-	cfg.Silences = s.cfg.Silences
+	cfg.Web.ReadTimeout, cfg.Web.WriteTimeout, cfg.Web.IdleTimeout = s.cfg.Web.ReadTimeout, s.cfg.Web.WriteTimeout, s.cfg.Web.IdleTimeout
+	cfg.Silences.Retention = s.cfg.Silences.Retention
 	s.cfg = cfg
 	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
 	return nil

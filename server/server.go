@@ -48,9 +48,10 @@ type Server struct {
 	store *sqlite.Store
 	mgr   *evaluator.Manager
 	deliv *pipeline
-	api   *web.API
-	auth  *web.Auth
-	ln    net.Listener
+	api     *web.API
+	auth    *web.Auth
+	origins *web.Origins
+	ln      net.Listener
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
@@ -125,7 +126,7 @@ func New(opts Options) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	if err := s.openAcks(); err != nil {
+	if err := s.openAcks(cfg); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -149,8 +150,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s.auth = &web.Auth{}
 	s.auth.SetTokens(write, read)
+	s.origins = &web.Origins{}
+	if err := s.origins.SetAllowed(cfg.Global.ExternalURL, cfg.Web.AllowedOrigins); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	s.api = web.New(web.Options{
 		Auth:       s.auth,
+		Origins:    s.origins,
 		Rules:      s.mgr,
 		Ready:      s.mgr.Ready,
 		Reload:     s.Reload,
@@ -211,6 +218,19 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 	}
 }
 
+// warnIfOpen logs that the mutating API is open to anyone who can reach
+// the listen address, when cfg sets no write token.
+func (s *Server) warnIfOpen(cfg *config.Config) {
+	if cfg.Web.Auth.TokenFile != "" {
+		return
+	}
+	addr := cfg.Web.ListenAddress
+	if s.ln != nil {
+		addr = s.ln.Addr().String()
+	}
+	s.log.Warn(web.OpenAPIWarning(addr))
+}
+
 // Handler is the HTTP API, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler { return s.api }
 
@@ -263,10 +283,15 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.prune(ctx) }()
 	go func() { defer wg.Done(); s.maintainSilences(ctx) }()
 
-	srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.NewHTTPServer(s.api, web.Timeouts{
+		Read:  time.Duration(s.cfg.Web.ReadTimeout),
+		Write: time.Duration(s.cfg.Web.WriteTimeout),
+		Idle:  time.Duration(s.cfg.Web.IdleTimeout),
+	}, s.log.With("component", "http"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
 	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", redactedURL(s.cfg.Datasource.URL), "storage", s.cfg.Storage.Path)
+	s.warnIfOpen(s.cfg)
 
 	var err error
 	select {
