@@ -41,13 +41,13 @@ type Options struct {
 
 // Server is a running alerter.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	reg   *prometheus.Registry
-	cfg   *config.Config
-	store *sqlite.Store
-	mgr   *evaluator.Manager
-	deliv *pipeline
+	opts    Options
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	cfg     *config.Config
+	store   *sqlite.Store
+	mgr     *evaluator.Manager
+	deliv   *pipeline
 	api     *web.API
 	auth    *web.Auth
 	origins *web.Origins
