@@ -41,17 +41,18 @@ type Options struct {
 
 // Server is a running alerter.
 type Server struct {
-	opts    Options
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	cfg     *config.Config
-	store   *sqlite.Store
-	mgr     *evaluator.Manager
-	deliv   *pipeline
-	api     *web.API
-	auth    *web.Auth
+	opts  Options
+	log   *slog.Logger
+	reg   *prometheus.Registry
+	cfg   *config.Config
+	store *sqlite.Store
+	mgr   *evaluator.Manager
+	deliv *pipeline
+	api   *web.API
+	auth  *web.Auth
+	ln    net.Listener
+
 	origins *web.Origins
-	ln      net.Listener
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
