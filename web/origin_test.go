@@ -203,3 +203,52 @@ func TestBodyBound(t *testing.T) {
 		t.Fatalf("read %d bytes of a chunked body, want the bound of 10", read)
 	}
 }
+
+// FuzzOrigins: ParseOrigin's answers parse again to themselves, and the
+// guard never lets a request with an Origin through unless that origin is
+// listed or names the request's own host.
+func FuzzOrigins(f *testing.F) {
+	for _, s := range [][4]string{
+		{"https://grafana.example.com", "", "application/json", "alerter:9095"},
+		{"null", "cross-site", "text/plain", "alerter:9095"},
+		{"http://alerter:9095", "same-origin", "application/json; charset=utf-8", "alerter:9095"},
+		{"HTTPS://ALERTER:443/", "same-site", "", "alerter"},
+		{"http://[::1]:9095", "none", "multipart/form-data", "[::1]:9095"},
+	} {
+		f.Add(s[0], s[1], s[2], s[3])
+	}
+	o := &Origins{}
+	if err := o.SetAllowed("https://alerts.example.com", []string{"https://grafana.example.com"}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, origin, site, ct, host string) {
+		if n, err := ParseOrigin(origin); err == nil {
+			if again, err := ParseOrigin(n); err != nil || again != n {
+				t.Fatalf("ParseOrigin(%q) = %q, which parses as %q, %v", origin, n, again, err)
+			}
+		}
+		r := httptest.NewRequest("POST", "/api/v2/silences", strings.NewReader("{}"))
+		r.Host = host
+		r.Header.Set("Origin", origin)
+		r.Header.Set("Sec-Fetch-Site", site)
+		r.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		if o.check(rec, r) {
+			if rec.Code != http.StatusForbidden && rec.Code != http.StatusUnsupportedMediaType {
+				t.Fatalf("refused with %d", rec.Code)
+			}
+			return
+		}
+		if origin == "" {
+			return
+		}
+		n, err := ParseOrigin(origin)
+		if err != nil {
+			t.Fatalf("unparsable origin %q passed", origin)
+		}
+		_, h, _ := strings.Cut(n, "://")
+		if !o.listed(n) && !strings.EqualFold(h, host) && !strings.EqualFold(h, strings.TrimSuffix(strings.TrimSuffix(host, ":80"), ":443")) {
+			t.Fatalf("origin %q passed for host %q", origin, host)
+		}
+	})
+}
