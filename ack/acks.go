@@ -197,6 +197,7 @@ func (k *Acks) Create(ctx context.Context, r Request, alerts []*alert.Alert, now
 		}
 	}
 	k.cur.Store(build(append(k.all(), a)))
+	k.trimEnded(ctx, now)
 	if k.o.OnChange != nil {
 		k.o.OnChange()
 	}

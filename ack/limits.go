@@ -1,7 +1,10 @@
 package ack
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -92,4 +95,50 @@ func (k *Acks) countInEffect(now time.Time) int {
 		}
 	}
 	return n
+}
+
+// endedAt is when an acknowledgement stopped being in effect, for
+// trimming: when GC saw it end, else its expiry.
+func (a *Ack) endedAt() time.Time {
+	if !a.EndedAt.IsZero() {
+		return a.EndedAt
+	}
+	return a.ExpiresAt
+}
+
+// trimEnded deletes the acknowledgements that ended or expired longest ago
+// while there are more than MaxAcks of them. They are kept for the
+// retention (24h) to be listed; without this, a client that acknowledges
+// with a short expiry in a loop would make alerter hold any number of them
+// until then. Callers hold k.mu; a store failure is logged and leaves them
+// for GC.
+func (k *Acks) trimEnded(ctx context.Context, now time.Time) {
+	max := k.currentLimits().MaxAcks
+	if max <= 0 {
+		return
+	}
+	var done []*Ack
+	for _, a := range k.cur.Load().byID {
+		if !a.EndedAt.IsZero() || a.Expired(now) {
+			done = append(done, a)
+		}
+	}
+	if len(done) <= max {
+		return
+	}
+	slices.SortFunc(done, func(x, y *Ack) int { return cmp.Or(x.endedAt().Compare(y.endedAt()), cmp.Compare(x.ID, y.ID)) })
+	gone := map[string]bool{}
+	ids := make([]string, 0, len(done)-max)
+	for _, a := range done[:len(done)-max] {
+		ids = append(ids, a.ID)
+		gone[a.ID] = true
+	}
+	if k.o.Store != nil {
+		if err := k.o.Store.DeleteAcks(ctx, ids); err != nil {
+			k.log.Warn("deleting ended acknowledgements over the limit failed; GC will", "err", err)
+			return
+		}
+	}
+	k.cur.Store(build(slices.DeleteFunc(k.all(), func(a *Ack) bool { return gone[a.ID] })))
+	k.log.Info("deleted ended acknowledgements before their retention: more than acknowledgements.max_acknowledgements", "count", len(ids), "limit", max)
 }

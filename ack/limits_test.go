@@ -131,3 +131,30 @@ func TestReplayReturnsTheSameAck(t *testing.T) {
 		t.Errorf("OnChange called %d times, want 5", changes)
 	}
 }
+
+// TestEndedAcksBounded: acknowledging with a short expiry in a loop does
+// not make alerter hold more than MaxAcks ended or expired ones: those
+// that ended longest ago go first, from memory and from the store.
+func TestEndedAcksBounded(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	k, st := open(t, dir)
+	k.SetLimits(ack.Limits{MaxAcks: 3})
+	var last []string
+	for i := range 10 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		a, err := k.Create(ctx, ack.Request{By: "loop", ExpiresAt: at.Add(time.Second)}, []*alert.Alert{firing("a")}, at)
+		if err != nil {
+			t.Fatalf("ack %d: %v", i, err)
+		}
+		last = append(last, a.ID)
+	}
+	got := k.List()
+	// The newest is still in effect at its creation; 3 expired ones stay.
+	if len(got) != 4 || got[0].ID != last[9] || got[3].ID != last[6] {
+		t.Fatalf("kept %d acknowledgements", len(got))
+	}
+	if rows, err := st.LoadAcks(ctx); err != nil || len(rows) != 4 {
+		t.Fatalf("%d rows stored, %v; want 4", len(rows), err)
+	}
+}

@@ -70,9 +70,12 @@ func (a *slackActor) Acknowledge(ctx context.Context, r slack.ActionRequest) (in
 	}
 	sel := ack.Select(a.s.mgr.Alerts(), fps, r.Matchers)
 	k, err := a.s.acks.Create(ctx, ack.Request{By: r.User, Comment: r.Comment, Matchers: r.Matchers, ReplayWindow: replayWindow}, sel, time.Now())
+	var ve *ack.ValidationError
 	switch {
 	case errors.Is(err, ack.ErrNoAlerts):
 		return 0, errors.New("none of these alerts is firing any more")
+	case errors.As(err, &ve):
+		return 0, fmt.Errorf("the acknowledgement is not valid: %s", ve.Msg)
 	case err != nil:
 		a.s.log.Error("acknowledging from Slack", "err", err)
 		return 0, errors.New("the acknowledgement could not be stored; try again")

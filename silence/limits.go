@@ -1,7 +1,11 @@
 package silence
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"slices"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -107,6 +111,41 @@ func (l Limits) checkCount(n int) error {
 			n, l.MaxSilences)}
 	}
 	return nil
+}
+
+// trimExpired deletes the expired silences that ended longest ago while
+// there are more than MaxSilences of them. Expired silences are kept for
+// the retention (120h) to be seen and re-created from; without this, a
+// client that creates and expires silences in a loop would make alerter
+// hold any number of them until then. Callers hold s.mu; a store failure
+// is logged and leaves them for GC.
+func (s *Silences) trimExpired(ctx context.Context, now time.Time) {
+	max := s.currentLimits().MaxSilences
+	if max <= 0 {
+		return
+	}
+	var expired []*Silence
+	for _, e := range s.cur.Load().byID {
+		if e.sil.State(now) == StateExpired {
+			expired = append(expired, e.sil)
+		}
+	}
+	if len(expired) <= max {
+		return
+	}
+	slices.SortFunc(expired, func(a, b *Silence) int { return cmp.Or(a.EndsAt.Compare(b.EndsAt), cmp.Compare(a.ID, b.ID)) })
+	ids := make([]string, 0, len(expired)-max)
+	for _, sil := range expired[:len(expired)-max] {
+		ids = append(ids, sil.ID)
+	}
+	if s.store != nil {
+		if err := s.store.DeleteSilences(ctx, ids); err != nil {
+			s.log.Warn("deleting expired silences over the limit failed; GC will", "err", err)
+			return
+		}
+	}
+	s.commit(nil, ids, nil)
+	s.log.Info("deleted expired silences before their retention: more expired silences than silences.max_silences", "count", len(ids), "limit", max)
 }
 
 // checkWindow refuses a window created through the API over the limits,

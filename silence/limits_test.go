@@ -152,3 +152,28 @@ func TestWindowNamesAndLimits(t *testing.T) {
 		t.Fatalf("configured window with NUL: %v", err)
 	}
 }
+
+// TestExpiredSilencesBounded: creating and expiring silences in a loop
+// does not make alerter hold more than MaxSilences expired ones (besides
+// up to MaxSilences active or pending): those that ended longest ago go
+// first, from memory and from the store.
+func TestExpiredSilencesBounded(t *testing.T) {
+	ctx := context.Background()
+	s, st := newTest(t, Options{Limits: Limits{MaxSilences: 3}})
+	var ids []string
+	for i := range 10 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		id := mustSet(t, s, sil(t, `{job="a"}`, at, at.Add(time.Hour)), at)
+		if err := s.Expire(ctx, id, at); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	got := s.Query(nil, t0.Add(time.Hour))
+	if len(got) != 3 || got[0].ID != ids[9] || got[2].ID != ids[7] {
+		t.Fatalf("kept %d silences, want the 3 that ended last", len(got))
+	}
+	if rows, _ := st.LoadSilences(ctx); len(rows) != 3 {
+		t.Fatalf("%d rows stored, want 3", len(rows))
+	}
+}

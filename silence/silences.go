@@ -264,6 +264,7 @@ func (s *Silences) Set(ctx context.Context, sil *Silence, now time.Time) (string
 		return "", err
 	}
 	s.commit([]*Silence{in}, nil, nil)
+	s.trimExpired(ctx, now)
 	return in.ID, nil
 }
 
@@ -310,6 +311,7 @@ func (s *Silences) Expire(ctx context.Context, id string, now time.Time) error {
 		return err
 	}
 	s.commit([]*Silence{c}, nil, nil)
+	s.trimExpired(ctx, now)
 	return nil
 }
 
