@@ -43,6 +43,8 @@ type Options struct {
 	// OnChange is called after an acknowledgement was created or deleted,
 	// so that the dispatcher tells receivers at once.
 	OnChange func()
+	// Limits bound the acknowledgements; zero fields take their defaults.
+	Limits Limits
 }
 
 // Acks holds the acknowledgements. Reads never block: they use an
@@ -51,8 +53,9 @@ type Acks struct {
 	o   Options
 	log *slog.Logger
 
-	mu  sync.Mutex // held by changes, across their persistence
-	cur atomic.Pointer[snapshot]
+	mu     sync.Mutex // held by changes, across their persistence
+	cur    atomic.Pointer[snapshot]
+	limits atomic.Pointer[Limits]
 }
 
 type snapshot struct {
@@ -64,6 +67,7 @@ type snapshot struct {
 func New(ctx context.Context, o Options) (*Acks, error) {
 	o.Retention = cmp.Or(o.Retention, DefaultRetention)
 	k := &Acks{o: o, log: cmp.Or(o.Logger, slog.New(slog.DiscardHandler))}
+	k.SetLimits(o.Limits)
 	var all []*Ack
 	if o.Store != nil {
 		var err error
@@ -116,8 +120,17 @@ type Request struct {
 	Comment string
 	// ExpiresAt is optional; when set it must be after now.
 	ExpiresAt time.Time
-	// Matchers select the firing alerts to acknowledge (when set).
+	// Matchers select the firing alerts to acknowledge (when set). They
+	// must not select every alert (matcher.Literal): {foo!="bar"} alone
+	// is refused.
 	Matchers matcher.Matchers
+	// ReplayWindow, when positive, makes Create idempotent for that long:
+	// if the same person acknowledged, with the same comment and expiry,
+	// less than ReplayWindow ago, and that acknowledgement (still in
+	// effect) covers every alert of this request, Create returns it
+	// instead of making another. Slack clicks set it: a signed click can
+	// be replayed for five minutes, and people double-click.
+	ReplayWindow time.Duration
 }
 
 // Select returns the firing alerts to acknowledge: those whose fingerprint
@@ -151,11 +164,8 @@ func (e *ValidationError) Error() string { return e.Msg }
 // effect. Alerts that are not firing are skipped; if none is left it
 // returns ErrNoAlerts.
 func (k *Acks) Create(ctx context.Context, r Request, alerts []*alert.Alert, now time.Time) (*Ack, error) {
-	if strings.TrimSpace(r.By) == "" {
-		return nil, &ValidationError{"createdBy: who acknowledges is required"}
-	}
-	if !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now) {
-		return nil, &ValidationError{"expiresAt: must be in the future"}
+	if err := k.validate(r, now); err != nil {
+		return nil, err
 	}
 	a := &Ack{
 		Ack:      alert.Ack{ID: uuid.NewString(), By: r.By, Comment: r.Comment, At: now.UTC(), ExpiresAt: r.ExpiresAt.UTC()},
@@ -175,16 +185,80 @@ func (k *Acks) Create(ctx context.Context, r Request, alerts []*alert.Alert, now
 	slices.SortFunc(a.Targets, func(x, y Target) int { return cmp.Compare(x.Fingerprint, y.Fingerprint) })
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if prev := k.replayOf(r, a, now); prev != nil {
+		return prev, nil
+	}
+	if err := k.currentLimits().checkCount(k.countInEffect(now)); err != nil {
+		return nil, err
+	}
 	if k.o.Store != nil {
 		if err := k.o.Store.SaveAck(ctx, a); err != nil {
 			return nil, fmt.Errorf("saving acknowledgement: %w", err)
 		}
 	}
 	k.cur.Store(build(append(k.all(), a)))
+	k.trimEnded(ctx, now)
 	if k.o.OnChange != nil {
 		k.o.OnChange()
 	}
 	return a, nil
+}
+
+// validate checks a request on its own: who, expiry, size and matchers.
+func (k *Acks) validate(r Request, now time.Time) error {
+	if strings.TrimSpace(r.By) == "" {
+		return &ValidationError{"createdBy: who acknowledges is required"}
+	}
+	if !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now) {
+		return &ValidationError{"expiresAt: must be in the future"}
+	}
+	if r.ExpiresAt.After(MaxExpiry) {
+		return &ValidationError{"expiresAt: must not be after " + MaxExpiry.Format(time.RFC3339)}
+	}
+	if err := k.currentLimits().checkSize(r); err != nil {
+		return err
+	}
+	if len(r.Matchers) > 0 {
+		if err := r.Matchers.CheckLabelNames(); err != nil {
+			return &ValidationError{"matchers: " + err.Error()}
+		}
+		if err := r.Matchers.CheckSelective(matcher.Literal); err != nil {
+			return &ValidationError{fmt.Sprintf("matchers: %v: %s would acknowledge every firing alert without those labels; name the alerts (e.g. alertname=\"...\") or give their fingerprints", err, r.Matchers)}
+		}
+	}
+	return nil
+}
+
+// replayOf returns the acknowledgement that makes a (built from r) a
+// replay, or nil; see Request.ReplayWindow. Callers hold k.mu.
+func (k *Acks) replayOf(r Request, a *Ack, now time.Time) *Ack {
+	if r.ReplayWindow <= 0 {
+		return nil
+	}
+	var best *Ack
+	for _, c := range k.cur.Load().byID {
+		if c.By != a.By || c.Comment != a.Comment || !c.ExpiresAt.Equal(a.ExpiresAt) ||
+			!c.EndedAt.IsZero() || c.Expired(now) || now.Sub(c.At) >= r.ReplayWindow || now.Before(c.At) {
+			continue
+		}
+		if !coversTargets(c, a.Targets) {
+			continue
+		}
+		if best == nil || c.At.After(best.At) {
+			best = c
+		}
+	}
+	return best
+}
+
+// coversTargets reports whether every target is one of c's.
+func coversTargets(c *Ack, targets []Target) bool {
+	for _, t := range targets {
+		if !slices.ContainsFunc(c.Targets, func(u Target) bool { return u.Key == t.Key && u.FiredAt.Equal(t.FiredAt) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNotFound is returned for an unknown acknowledgement ID.

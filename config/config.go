@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/alerter/alerter/ack"
 	"github.com/alerter/alerter/internal/strictyaml"
 	"github.com/alerter/alerter/notifiers/discord"
 	"github.com/alerter/alerter/notifiers/email"
@@ -38,6 +39,7 @@ import (
 	"github.com/alerter/alerter/notifiers/webhook"
 	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/silence"
+	"github.com/alerter/alerter/web"
 )
 
 // Config is the whole main configuration.
@@ -64,6 +66,8 @@ type Config struct {
 	MaintenanceWindows []silence.Window `yaml:"maintenance_windows,omitempty"`
 	// Silences configures the silences created through the API.
 	Silences Silences `yaml:"silences,omitempty"`
+	// Acknowledgements bounds the acknowledgements.
+	Acknowledgements Acknowledgements `yaml:"acknowledgements,omitempty"`
 	// EscalationPolicies are named; routes select one with escalation:.
 	EscalationPolicies []*escalation.Policy `yaml:"escalation_policies,omitempty"`
 	// RemoteWrite are the Prometheus remote-write endpoints that recording
@@ -137,6 +141,17 @@ type Web struct {
 	// SlackInteractions enables the Acknowledge and Silence 1h buttons on
 	// Slack bot-mode messages, served at POST /slack/interactions.
 	SlackInteractions SlackInteractions `yaml:"slack_interactions,omitempty"`
+	// AllowedOrigins are web origins (scheme://host[:port]) whose pages
+	// may change things through the API from a browser, besides the
+	// origin the API is served on and global.external_url's.
+	AllowedOrigins []string `yaml:"allowed_origins,omitempty"`
+	// ReadTimeout bounds reading a whole request, body included (30s).
+	ReadTimeout model.Duration `yaml:"read_timeout,omitempty"`
+	// WriteTimeout bounds writing a response (2m).
+	WriteTimeout model.Duration `yaml:"write_timeout,omitempty"`
+	// IdleTimeout bounds how long a kept-alive connection waits for its
+	// next request (2m).
+	IdleTimeout model.Duration `yaml:"idle_timeout,omitempty"`
 }
 
 // SlackInteractions configures the endpoint Slack posts button clicks to
@@ -237,6 +252,54 @@ type Silences struct {
 	// re-created from, before it is deleted (120h, Alertmanager's
 	// --data.retention default). It takes effect after a restart.
 	Retention model.Duration `yaml:"retention,omitempty"`
+	// MaxSilences bounds the active and pending silences, as
+	// Alertmanager's --silences.max-silences; 0 means no limit.
+	MaxSilences int `yaml:"max_silences"`
+	// MaxSilenceSizeBytes bounds a silence's creator, comment and
+	// matchers, as Alertmanager's --silences.max-silence-size-bytes; 0
+	// means no limit.
+	MaxSilenceSizeBytes int `yaml:"max_silence_size_bytes"`
+	// MaxWindows bounds the maintenance windows created through the API;
+	// 0 means no limit.
+	MaxWindows int `yaml:"max_windows"`
+	// MaxWindowSizeBytes bounds the text of a maintenance window created
+	// through the API; 0 means no limit.
+	MaxWindowSizeBytes int `yaml:"max_window_size_bytes"`
+}
+
+// Limits returns the limits for the silence store.
+func (s Silences) Limits() silence.Limits {
+	return silence.Limits{
+		MaxSilences:         orUnlimited(s.MaxSilences),
+		MaxSilenceSizeBytes: orUnlimited(s.MaxSilenceSizeBytes),
+		MaxWindows:          orUnlimited(s.MaxWindows),
+		MaxWindowSizeBytes:  orUnlimited(s.MaxWindowSizeBytes),
+	}
+}
+
+// Acknowledgements configures acknowledgements.
+type Acknowledgements struct {
+	// MaxAcknowledgements bounds the acknowledgements in effect (neither
+	// ended nor expired); 0 means no limit.
+	MaxAcknowledgements int `yaml:"max_acknowledgements"`
+	// MaxAcknowledgementSizeBytes bounds an acknowledgement's createdBy,
+	// comment and matchers; 0 means no limit.
+	MaxAcknowledgementSizeBytes int `yaml:"max_acknowledgement_size_bytes"`
+}
+
+// Limits returns the limits for the acknowledgement store.
+func (a Acknowledgements) Limits() ack.Limits {
+	return ack.Limits{MaxAcks: orUnlimited(a.MaxAcknowledgements), MaxAckSizeBytes: orUnlimited(a.MaxAcknowledgementSizeBytes)}
+}
+
+// orUnlimited maps the configuration's 0 (no limit, as Alertmanager's
+// flags) to the stores' negative limit; their 0 means "the default",
+// which the configuration has already filled in.
+func orUnlimited(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // Defaults used when neither the file nor flags say otherwise.
@@ -268,6 +331,15 @@ func Default() *Config {
 	c.Delivery.MaxOutbox = 10000
 	c.Delivery.MaxAge = model.Duration(24 * time.Hour)
 	c.Silences.Retention = model.Duration(silence.DefaultRetention)
+	c.Silences.MaxSilences = silence.DefaultMaxSilences
+	c.Silences.MaxSilenceSizeBytes = silence.DefaultMaxSilenceSizeBytes
+	c.Silences.MaxWindows = silence.DefaultMaxWindows
+	c.Silences.MaxWindowSizeBytes = silence.DefaultMaxWindowSizeBytes
+	c.Acknowledgements.MaxAcknowledgements = ack.DefaultMaxAcks
+	c.Acknowledgements.MaxAcknowledgementSizeBytes = ack.DefaultMaxAckSizeBytes
+	c.Web.ReadTimeout = model.Duration(web.DefaultReadTimeout)
+	c.Web.WriteTimeout = model.Duration(web.DefaultWriteTimeout)
+	c.Web.IdleTimeout = model.Duration(web.DefaultIdleTimeout)
 	return c
 }
 
@@ -544,6 +616,22 @@ func (c *Config) validate(v *validation) {
 		}
 	}
 	c.validateTimeIntervals(v.doc, v)
+	for _, l := range []struct {
+		path string
+		n    int
+	}{
+		{"silences.max_silences", c.Silences.MaxSilences},
+		{"silences.max_silence_size_bytes", c.Silences.MaxSilenceSizeBytes},
+		{"silences.max_windows", c.Silences.MaxWindows},
+		{"silences.max_window_size_bytes", c.Silences.MaxWindowSizeBytes},
+		{"acknowledgements.max_acknowledgements", c.Acknowledgements.MaxAcknowledgements},
+		{"acknowledgements.max_acknowledgement_size_bytes", c.Acknowledgements.MaxAcknowledgementSizeBytes},
+	} {
+		if l.n < 0 {
+			add(l.path, fmt.Sprintf("must not be negative (0 means no limit), got %d", l.n))
+		}
+	}
+	c.validateWeb(add)
 }
 
 // validateEach reports the problems of each integration configuration of
@@ -569,6 +657,27 @@ func validateEach[C interface{ Validate() error }](add func(path, msg string), t
 			if err := tmpl.Check(fields[key]); err != nil {
 				add(p+"."+key, "template: "+err.Error())
 			}
+		}
+	}
+}
+
+// validateWeb checks the HTTP server's timeouts and allowed origins.
+func (c *Config) validateWeb(add func(path, msg string)) {
+	for _, t := range []struct {
+		path string
+		d    model.Duration
+	}{
+		{"web.read_timeout", c.Web.ReadTimeout},
+		{"web.write_timeout", c.Web.WriteTimeout},
+		{"web.idle_timeout", c.Web.IdleTimeout},
+	} {
+		if t.d <= 0 {
+			add(t.path, "must be greater than 0")
+		}
+	}
+	for i, o := range c.Web.AllowedOrigins {
+		if _, err := web.ParseOrigin(o); err != nil {
+			add(fmt.Sprintf("web.allowed_origins[%d]", i), err.Error())
 		}
 	}
 }

@@ -263,3 +263,58 @@ remote_write:
 		}
 	}
 }
+
+// TestSecurityKeys: allowed origins, timeouts and limits decode; bad ones
+// are reported at their line:col, all at once.
+func TestSecurityKeys(t *testing.T) {
+	c, err := Parse([]byte(`
+web:
+  allowed_origins: [https://grafana.example.com, "http://localhost:3000"]
+  read_timeout: 5s
+  idle_timeout: 1m
+silences:
+  max_silences: 10
+  max_silence_size_bytes: 0
+acknowledgements:
+  max_acknowledgements: 7
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Web.AllowedOrigins) != 2 || time.Duration(c.Web.ReadTimeout) != 5*time.Second || time.Duration(c.Web.WriteTimeout) != 2*time.Minute {
+		t.Fatalf("web: %+v", c.Web)
+	}
+	sl, al := c.Silences.Limits(), c.Acknowledgements.Limits()
+	if sl.MaxSilences != 10 || sl.MaxSilenceSizeBytes != -1 || sl.MaxWindows != 1000 || al.MaxAcks != 7 || al.MaxAckSizeBytes != 4096 {
+		t.Fatalf("limits: %+v %+v", sl, al)
+	}
+	d, _ := Parse(nil)
+	if d.Silences.MaxSilences != 5000 || d.Silences.MaxSilenceSizeBytes != 16384 || d.Acknowledgements.MaxAcknowledgements != 5000 {
+		t.Fatalf("default limits: %+v %+v", d.Silences, d.Acknowledgements)
+	}
+
+	_, err = Parse([]byte(`web:
+  allowed_origins:
+    - https://grafana.example.com/d/abc
+    - grafana.example.com
+  read_timeout: 0s
+silences:
+  max_silences: -1
+acknowledgements:
+  max_acknowledgement_size_bytes: -5
+`))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`3:7: web.allowed_origins[0]`, "without user, path",
+		`4:7: web.allowed_origins[1]`, "http:// or https://",
+		`5:17: web.read_timeout: must be greater than 0`,
+		`7:17: silences.max_silences: must not be negative`,
+		`9:35: acknowledgements.max_acknowledgement_size_bytes`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}

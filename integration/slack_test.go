@@ -107,8 +107,9 @@ func (e *env) click(action string, labels model.LabelSet, respURL string, ts tim
 
 // TestSlackButtons runs the binary with a Slack signing secret: forged
 // and stale clicks are refused; a signed Acknowledge click acknowledges
-// the alert (visible in the API, and told to the receivers) and updates
-// the message; Silence 1h creates one silence, even when the click is
+// the alert (visible in the API, and told to the receivers once) and
+// updates the message; a replayed Acknowledge click makes no second
+// acknowledgement; Silence 1h creates one silence, even when the click is
 // replayed.
 func TestSlackButtons(t *testing.T) {
 	dir := t.TempDir()
@@ -155,7 +156,8 @@ func TestSlackButtons(t *testing.T) {
 		t.Fatalf("a refused click acknowledged: %+v %v", acks, err)
 	}
 
-	if code := e.click(slack.ActionAcknowledge, labels, resp.srv.URL, time.Now(), slackSecret); code != http.StatusOK {
+	clickedAt := time.Now()
+	if code := e.click(slack.ActionAcknowledge, labels, resp.srv.URL, clickedAt, slackSecret); code != http.StatusOK {
 		t.Fatalf("signed click: %d", code)
 	}
 	waitUntil(t, 30*time.Second, "the message updated to say who acknowledged", func() bool {
@@ -163,14 +165,36 @@ func TestSlackButtons(t *testing.T) {
 		b, _ := json.Marshal(m)
 		return m != nil && m["replace_original"] == true && strings.Contains(string(b), "Acknowledged by ") && strings.Contains(string(b), "U0ALICE")
 	})
-	if err := e.getJSON("/api/v1/acknowledgements", &acks); err != nil || len(acks) != 1 ||
-		acks[0].CreatedBy != "alice (U0ALICE)" || acks[0].Status != "active" {
-		t.Fatalf("acknowledgements %+v %v", acks, err)
-	}
 	waitUntil(t, 30*time.Second, "the receiver told who acknowledged", func() bool {
 		ps := e.sink.Payloads()
 		return len(ps) > 0 && ackedBy(ps[len(ps)-1], "alice (U0ALICE)")
 	})
+	// The same signed request again (a replay within Slack's five minutes,
+	// or a double click): it is carried out, and acknowledges nothing new.
+	_, updates := resp.last()
+	if code := e.click(slack.ActionAcknowledge, labels, resp.srv.URL, clickedAt, slackSecret); code != http.StatusOK {
+		t.Fatalf("replayed click: %d", code)
+	}
+	waitUntil(t, 30*time.Second, "the replayed click answered", func() bool {
+		_, n := resp.last()
+		return n > updates
+	})
+	if err := e.getJSON("/api/v1/acknowledgements", &acks); err != nil || len(acks) != 1 ||
+		acks[0].CreatedBy != "alice (U0ALICE)" || acks[0].Status != "active" {
+		t.Fatalf("acknowledgements after a replayed click: %+v %v", acks, err)
+	}
+	// Receivers are told of the acknowledgement once: several group
+	// intervals and evaluations later, still one message says so.
+	e.waitEvals("Outage", 5)
+	told := 0
+	for _, p := range e.sink.Payloads() {
+		if ackedBy(p, "alice (U0ALICE)") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("receivers told of the acknowledgement %d times, want once", told)
+	}
 
 	_, before := resp.last()
 	for range 2 { // a double click, or a replay of the signed request

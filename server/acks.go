@@ -5,17 +5,19 @@ import (
 	"time"
 
 	"github.com/alerter/alerter/ack"
+	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/web/ackapi"
 	"github.com/alerter/alerter/web/windowapi"
 )
 
 // openAcks loads the acknowledgements from the state store. A change
 // wakes the dispatcher, which tells receivers who acknowledged at once.
-func (s *Server) openAcks() error {
+func (s *Server) openAcks(cfg *config.Config) error {
 	acks, err := ack.New(context.Background(), ack.Options{
 		Store:    s.store,
 		Logger:   s.log.With("component", "acks"),
 		OnChange: s.acksChanged,
+		Limits:   cfg.Acknowledgements.Limits(),
 	})
 	if err != nil {
 		return err

@@ -54,13 +54,20 @@ func (s *Server) reload(ctx context.Context) error {
 	}
 	s.deliv.swap(next.pipeline)
 	s.auth.SetTokens(next.writeToken, next.readToken)
+	_ = s.origins.SetAllowed(next.cfg.Global.ExternalURL, next.cfg.Web.AllowedOrigins) // checked in prepareReload
+	s.silences.SetLimits(next.cfg.Silences.Limits())
+	s.acks.SetLimits(next.cfg.Acknowledgements.Limits())
+	if next.writeToken == "" && s.cfg.Web.Auth.TokenFile != "" {
+		s.warnIfOpen(next.cfg)
+	}
 	s.slackInt.cur.Store(next.slack)
 	s.silences.ApplyWindows(next.windows)
 	cfg := next.cfg
 	// Keep the settings that were not applied, so the comparison in
 	// prepareReload keeps warning until a restart.
 	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
-	cfg.Silences, cfg.RemoteWrite = s.cfg.Silences, s.cfg.RemoteWrite
+	cfg.Web.ReadTimeout, cfg.Web.WriteTimeout, cfg.Web.IdleTimeout = s.cfg.Web.ReadTimeout, s.cfg.Web.WriteTimeout, s.cfg.Web.IdleTimeout
+	cfg.Silences.Retention, cfg.RemoteWrite = s.cfg.Silences.Retention, s.cfg.RemoteWrite
 	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
 	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
@@ -116,14 +123,19 @@ func (s *Server) prepareReload() (*prepared, error) {
 	}
 	logRuleWarnings(s.log, p.rules.Warnings)
 	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences || !sameRemoteWrite(cfg, s.cfg) {
-		s.log.Warn("datasource, storage, listen address, silences.retention and remote_write changes take effect after a restart")
+		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences.Retention != s.cfg.Silences.Retention ||
+		cfg.Web.ReadTimeout != s.cfg.Web.ReadTimeout || cfg.Web.WriteTimeout != s.cfg.Web.WriteTimeout || cfg.Web.IdleTimeout != s.cfg.Web.IdleTimeout ||
+		!sameRemoteWrite(cfg, s.cfg) {
+		s.log.Warn("datasource, storage, listen address, web timeouts, silences.retention and remote_write changes take effect after a restart")
 	}
 	s.warnUnrecorded(p.rules, cfg)
 	if err = fault(stageTokens); err == nil {
 		p.writeToken, p.readToken, err = cfg.Web.Auth.Tokens()
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := (&web.Origins{}).SetAllowed(cfg.Global.ExternalURL, cfg.Web.AllowedOrigins); err != nil {
 		return nil, err
 	}
 	if err = fault(stageSlack); err == nil {

@@ -58,6 +58,8 @@ type Server struct {
 	auth  *web.Auth
 	ln    net.Listener
 
+	origins *web.Origins
+
 	silences    *silence.Silences
 	silenceWake chan struct{}
 	acks        *ack.Acks
@@ -135,7 +137,7 @@ func New(opts Options) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	if err := s.openAcks(); err != nil {
+	if err := s.openAcks(cfg); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -163,8 +165,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s.auth = &web.Auth{}
 	s.auth.SetTokens(write, read)
+	s.origins = &web.Origins{}
+	if err := s.origins.SetAllowed(cfg.Global.ExternalURL, cfg.Web.AllowedOrigins); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	s.api = web.New(web.Options{
 		Auth:       s.auth,
+		Origins:    s.origins,
 		Rules:      s.mgr,
 		Ready:      s.ready,
 		Reload:     s.Reload,
@@ -240,6 +248,19 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 	}
 }
 
+// warnIfOpen logs that the mutating API is open to anyone who can reach
+// the listen address, when cfg sets no write token.
+func (s *Server) warnIfOpen(cfg *config.Config) {
+	if cfg.Web.Auth.TokenFile != "" {
+		return
+	}
+	addr := cfg.Web.ListenAddress
+	if s.ln != nil {
+		addr = s.ln.Addr().String()
+	}
+	s.log.Warn(web.OpenAPIWarning(addr))
+}
+
 // Handler is the HTTP API, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler { return s.api }
 
@@ -290,8 +311,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	s.pending = nil
-	dsName, storagePath := redactedURL(s.cfg.Datasource.URL), s.cfg.Storage.Path
+	startCfg := s.cfg
 	s.reloadMu.Unlock()
+	dsName, storagePath := redactedURL(startCfg.Datasource.URL), startCfg.Storage.Path
 
 	var wg sync.WaitGroup
 	wg.Add(6)
@@ -302,10 +324,15 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.prune(ctx) }()
 	go func() { defer wg.Done(); s.maintainSilences(ctx) }()
 
-	srv := &http.Server{Handler: s.api, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.NewHTTPServer(s.api, web.Timeouts{
+		Read:  time.Duration(startCfg.Web.ReadTimeout),
+		Write: time.Duration(startCfg.Web.WriteTimeout),
+		Idle:  time.Duration(startCfg.Web.IdleTimeout),
+	}, s.log.With("component", "http"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
 	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", dsName, "storage", storagePath)
+	s.warnIfOpen(startCfg)
 
 	var err error
 	select {

@@ -32,6 +32,7 @@ func (s *Server) openSilences(cfg *config.Config) error {
 		Registerer: s.reg,
 		Retention:  time.Duration(cfg.Silences.Retention),
 		Windows:    cfg.MaintenanceWindows,
+		Limits:     cfg.Silences.Limits(),
 	})
 	if err != nil {
 		return err

@@ -16,10 +16,10 @@ import (
 	"github.com/alerter/alerter/silence"
 )
 
-// replayWindow is how long a Silence 1h click by the same user with the
-// same matchers returns the silence already made instead of another one:
-// a signed Slack request can be replayed for 5 minutes, and people
-// double-click.
+// replayWindow is how long a Silence 1h or Acknowledge click by the same
+// user for the same alerts returns the silence or acknowledgement already
+// made instead of another one: a signed Slack request can be replayed for
+// 5 minutes, and people double-click.
 const replayWindow = 5 * time.Minute
 
 // slackInteractions serves POST /slack/interactions with the handler of
@@ -71,10 +71,13 @@ func (a *slackActor) Acknowledge(ctx context.Context, r slack.ActionRequest) (in
 		fps[fp] = true
 	}
 	sel := ack.Select(a.s.allAlerts(), fps, r.Matchers)
-	k, err := a.s.acks.Create(ctx, ack.Request{By: r.User, Comment: r.Comment, Matchers: r.Matchers}, sel, time.Now())
+	k, err := a.s.acks.Create(ctx, ack.Request{By: r.User, Comment: r.Comment, Matchers: r.Matchers, ReplayWindow: replayWindow}, sel, time.Now())
+	var ve *ack.ValidationError
 	switch {
 	case errors.Is(err, ack.ErrNoAlerts):
 		return 0, errors.New("none of these alerts is firing any more")
+	case errors.As(err, &ve):
+		return 0, fmt.Errorf("the acknowledgement is not valid: %s", ve.Msg)
 	case err != nil:
 		a.s.log.Error("acknowledging from Slack", "err", err)
 		return 0, errors.New("the acknowledgement could not be stored; try again")

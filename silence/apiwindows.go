@@ -84,6 +84,9 @@ func (s *Silences) AddWindow(ctx context.Context, w Window) error {
 		slices.ContainsFunc(s.apiWindows, func(c Window) bool { return c.Name == w.Name }) {
 		return &ValidationError{Msg: fmt.Sprintf("name: a maintenance window named %q already exists", w.Name)}
 	}
+	if err := s.currentLimits().checkWindow(&w, len(s.apiWindows)); err != nil {
+		return err
+	}
 	w.Matchers = (&Silence{Matchers: w.Matchers}).clone().Matchers
 	if ws, ok := s.store.(WindowStore); ok && s.store != nil {
 		if err := ws.SaveWindow(ctx, w); err != nil {

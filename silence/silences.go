@@ -47,6 +47,9 @@ type Options struct {
 	Retention time.Duration
 	// Windows are the configured maintenance windows.
 	Windows []Window
+	// Limits bound the silences and the API's windows; zero fields take
+	// their defaults (see SetLimits).
+	Limits Limits
 }
 
 // Silences holds the silences and maintenance windows. Reads (Mutes,
@@ -59,8 +62,9 @@ type Silences struct {
 	retention time.Duration
 	gcTotal   prometheus.Counter
 
-	mu  sync.Mutex // held by changes, across their persistence
-	cur atomic.Pointer[snapshot]
+	mu     sync.Mutex // held by changes, across their persistence
+	cur    atomic.Pointer[snapshot]
+	limits atomic.Pointer[Limits]
 	// cfgWindows are the configuration's windows, apiWindows those
 	// created through the API (guarded by mu).
 	cfgWindows, apiWindows []Window
@@ -91,6 +95,7 @@ func New(ctx context.Context, o Options) (*Silences, error) {
 	if s.retention <= 0 {
 		s.retention = DefaultRetention
 	}
+	s.SetLimits(o.Limits)
 	api, err := s.loadAPIWindows(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading maintenance windows: %w", err)
@@ -202,6 +207,10 @@ func (s *Silences) Set(ctx context.Context, sil *Silence, now time.Time) (string
 	}
 	in.Matchers = ms
 	in.MatchedOnce = false
+	limits := s.currentLimits()
+	if err := limits.checkSize(in); err != nil {
+		return "", err
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -224,6 +233,15 @@ func (s *Silences) Set(ctx context.Context, sil *Silence, now time.Time) (string
 		return in.ID, nil
 	}
 
+	// A new silence, or one that replaces prev (which then expires): one
+	// more to hold unless prev was counted.
+	n := s.countUnexpired(now)
+	if prev != nil && prev.State(now) != StateExpired {
+		n--
+	}
+	if err := limits.checkCount(n); err != nil {
+		return "", err
+	}
 	id, err := uuid.NewRandom()
 	if err != nil {
 		return "", fmt.Errorf("generating silence ID: %w", err)
@@ -246,7 +264,19 @@ func (s *Silences) Set(ctx context.Context, sil *Silence, now time.Time) (string
 		return "", err
 	}
 	s.commit([]*Silence{in}, nil, nil)
+	s.trimExpired(ctx, now)
 	return in.ID, nil
+}
+
+// countUnexpired counts the active and pending silences at now.
+func (s *Silences) countUnexpired(now time.Time) int {
+	n := 0
+	for _, e := range s.cur.Load().byID {
+		if e.sil.State(now) != StateExpired {
+			n++
+		}
+	}
+	return n
 }
 
 // expiredAt returns a copy of sil expired at now, as Alertmanager's expire
@@ -281,6 +311,7 @@ func (s *Silences) Expire(ctx context.Context, id string, now time.Time) error {
 		return err
 	}
 	s.commit([]*Silence{c}, nil, nil)
+	s.trimExpired(ctx, now)
 	return nil
 }
 

@@ -15,18 +15,21 @@ import (
 // api/v2/api.go). alerter has no separate API-side validation, so both sets
 // live here and every one of them is a ValidationError.
 
-// compileMatchers checks ms as Alertmanager's validateSilence does and
-// returns them rebuilt by matcher.New, so that each regular expression is
-// compiled once and the caller's values are not shared.
+// compileMatchers checks ms as Alertmanager's validateSilence does, plus
+// matcher.CheckLabelName's rule for names, and returns them rebuilt by
+// matcher.New, so that each regular expression is compiled once and the
+// caller's values are not shared.
 func compileMatchers(ms matcher.Matchers) (matcher.Matchers, error) {
 	if len(ms) == 0 {
 		return nil, errors.New("at least one matcher required")
 	}
 	out := make(matcher.Matchers, len(ms))
-	allMatchEmpty := true
 	for i, m := range ms {
 		if m == nil {
 			return nil, fmt.Errorf("invalid label matcher %d: missing", i)
+		}
+		if err := matcher.CheckLabelName(m.Name); err != nil {
+			return nil, fmt.Errorf("invalid label matcher %d: %w", i, err)
 		}
 		c, err := matcher.New(m.Type, m.Name, m.Value)
 		if err != nil {
@@ -41,26 +44,20 @@ func compileMatchers(ms matcher.Matchers) (matcher.Matchers, error) {
 			}
 		}
 		out[i] = c
-		allMatchEmpty = allMatchEmpty && amMatchesEmpty(c)
 	}
-	if allMatchEmpty {
-		return nil, errors.New("at least one matcher must not match the empty string")
+	// Alertmanager's rule: {env!="prod"} alone is a valid silence there
+	// and here (see matcher.AlertmanagerSilence).
+	if err := out.CheckSelective(matcher.AlertmanagerSilence); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// amMatchesEmpty is Alertmanager's matchesEmpty: only = and =~ are asked
-// whether they match the empty string; != and !~ count as not matching it
-// even when they do, so {env!="prod"} alone is a valid silence there and
-// here. (matcher.Matcher.MatchesEmpty answers the literal question instead.)
-func amMatchesEmpty(m *matcher.Matcher) bool {
-	switch m.Type {
-	case matcher.Equal, matcher.Regexp:
-		return m.Matches("")
-	default:
-		return false
-	}
-}
+// MaxTime is the latest start or end a silence may have, and the latest
+// expiry of anything stored: the end of year 9999, the last instant RFC 3339
+// (and so the API and the stores' JSON) can write. amtool's
+// --duration=300y ends well before it.
+var MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
 
 // validate checks a silence about to be stored, after Set defaulted a zero
 // StartsAt to now, in Alertmanager's order: first the v2 API's time checks,
@@ -76,6 +73,9 @@ func validate(s *Silence, now time.Time) (matcher.Matchers, error) {
 	}
 	if s.EndsAt.Before(now) {
 		return nil, &ValidationError{Msg: "end time can't be in the past"}
+	}
+	if s.EndsAt.After(MaxTime) {
+		return nil, &ValidationError{Msg: "end time must not be after " + MaxTime.Format(time.RFC3339)}
 	}
 	ms, err := compileMatchers(s.Matchers)
 	if err != nil {

@@ -104,6 +104,8 @@ func compileWindow(w Window) (*compiledWindow, error) {
 	var probs []string
 	if w.Name == "" {
 		probs = append(probs, "name is required")
+	} else if p := checkWindowName(w.Name); p != "" {
+		probs = append(probs, p)
 	}
 	cw := &compiledWindow{w: w, dur: time.Duration(w.Duration)}
 	if cw.dur <= 0 {

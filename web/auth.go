@@ -35,9 +35,13 @@ func (a *Auth) SetTokens(write, read string) {
 	}
 }
 
+// slackInteractionsPath is where Slack posts button clicks, signed with the
+// app's signing secret instead of a token, form-encoded.
+const slackInteractionsPath = "/slack/interactions"
+
 // allowed reports whether r may proceed.
 func (a *Auth) allowed(r *http.Request) bool {
-	if r.URL.Path == "/-/healthy" || r.URL.Path == "/-/ready" || r.URL.Path == "/slack/interactions" {
+	if r.URL.Path == "/-/healthy" || r.URL.Path == "/-/ready" || r.URL.Path == slackInteractionsPath {
 		return true
 	}
 	a.mu.RLock()

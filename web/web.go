@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -65,7 +66,19 @@ type Options struct {
 	// Storage describes where state is kept ("sqlite:/var/lib/alerter"),
 	// for runtimeinfo.
 	Storage string
+	// Origins refuses cross-origin browser requests and bodies that are
+	// not JSON on every mutating route (see Origins); nil makes one that
+	// trusts only each request's own origin.
+	Origins *Origins
+	// MaxBodyBytes bounds every request body, whatever the route
+	// (DefaultMaxBodyBytes when 0); handlers bound theirs further.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes is the largest request body any route accepts: the
+// largest of the routes' own limits (Alertmanager's API and Slack's
+// interactions take up to 1 MiB).
+const DefaultMaxBodyBytes = 1 << 20
 
 // API is the HTTP handler.
 type API struct {
@@ -78,6 +91,12 @@ type API struct {
 func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Origins == nil {
+		opts.Origins = &Origins{}
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	a := &API{opts: opts, mux: http.NewServeMux(), public: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/rules", a.rules)
@@ -99,7 +118,9 @@ func New(opts Options) *API {
 	return a
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Before any route runs, it checks
+// the bearer token (Auth), refuses cross-origin and non-JSON mutations
+// (Origins) and bounds the body.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := a.public.Handler(r); pattern != "" {
 		h.ServeHTTP(w, r)
@@ -109,6 +130,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w)
 		return
 	}
+	if a.opts.Origins.check(w, r) {
+		return
+	}
+	if r.ContentLength > a.opts.MaxBodyBytes {
+		refuse(w, r, http.StatusRequestEntityTooLarge, "bad_data", fmt.Sprintf("request body is larger than %d bytes", a.opts.MaxBodyBytes))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes)
 	a.mux.ServeHTTP(w, r)
 }
 

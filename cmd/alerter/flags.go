@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"strings"
 	"time"
 
@@ -21,7 +22,10 @@ type runFlags struct {
 	evaluationInterval time.Duration
 	logFormat          string
 	logLevel           string
-	set                map[string]bool
+	maxSilences        int
+	maxSilenceSize     int
+	// set holds the names of the flags given on the command line.
+	set map[string]bool
 }
 
 type stringList []string
@@ -41,6 +45,15 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.evaluationInterval, "evaluation-interval", 0, "default group evaluation interval (default 1m)")
 	fs.StringVar(&f.logFormat, "log.format", "logfmt", "log format: logfmt or json")
 	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
+	fs.IntVar(&f.maxSilences, "silences.max-silences", 0, "maximum number of active and pending silences; 0: no limit (default from silences.max_silences, 5000)")
+	fs.IntVar(&f.maxSilenceSize, "silences.max-silence-size-bytes", 0, "maximum size of a silence's creator, comment and matchers; 0: no limit (default from silences.max_silence_size_bytes, 16384)")
+}
+
+// noteSet records which flags were given, once fs is parsed: for the
+// limits, 0 given means "no limit", not "not given".
+func (f *runFlags) noteSet(fs *flag.FlagSet) {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 }
 
 // loadConfig reads the configuration file (or the defaults) and applies the
@@ -68,6 +81,18 @@ func (f *runFlags) loadConfig() (*config.Config, error) {
 	}
 	if f.evaluationInterval > 0 {
 		cfg.Global.EvaluationInterval = model.Duration(f.evaluationInterval)
+	}
+	if f.set["silences.max-silences"] {
+		if f.maxSilences < 0 {
+			return nil, fmt.Errorf("--silences.max-silences must not be negative (0: no limit), got %d", f.maxSilences)
+		}
+		cfg.Silences.MaxSilences = f.maxSilences
+	}
+	if f.set["silences.max-silence-size-bytes"] {
+		if f.maxSilenceSize < 0 {
+			return nil, fmt.Errorf("--silences.max-silence-size-bytes must not be negative (0: no limit), got %d", f.maxSilenceSize)
+		}
+		cfg.Silences.MaxSilenceSizeBytes = f.maxSilenceSize
 	}
 	return cfg, nil
 }

@@ -72,6 +72,7 @@ func runCmd(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
 		return 2
 	}
+	f.noteSet(fs)
 	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +94,36 @@ func TestRunFlagsOverrideConfig(t *testing.T) {
 	c, err = f.loadConfig()
 	if err != nil || c.Datasource.URL != "http://localhost:9090" || c.Storage.Path != "data" {
 		t.Fatalf("defaults: %+v %v", c, err)
+	}
+}
+
+// TestSilenceLimitFlags: Alertmanager's flags override the file; 0 given
+// means no limit, and a negative value is refused.
+func TestSilenceLimitFlags(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := write(t, dir, "alerter.yml", "silences:\n  max_silences: 7\n  max_silence_size_bytes: 300\n")
+	parse := func(args ...string) *runFlags {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		var f runFlags
+		f.register(fs)
+		if err := fs.Parse(append([]string{"--config", cfgFile}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		f.noteSet(fs)
+		return &f
+	}
+	f := parse()
+	cfg, err := f.loadConfig()
+	if err != nil || cfg.Silences.MaxSilences != 7 || cfg.Silences.MaxSilenceSizeBytes != 300 {
+		t.Fatalf("from the file: %+v %v", cfg, err)
+	}
+	f = parse("--silences.max-silences=0", "--silences.max-silence-size-bytes", "1024")
+	cfg, err = f.loadConfig()
+	if err != nil || cfg.Silences.MaxSilences != 0 || cfg.Silences.MaxSilenceSizeBytes != 1024 || cfg.Silences.Limits().MaxSilences != -1 {
+		t.Fatalf("from flags: %+v %v", cfg.Silences, err)
+	}
+	f = parse("--silences.max-silences=-1")
+	if _, err := f.loadConfig(); err == nil || !strings.Contains(err.Error(), "--silences.max-silences") {
+		t.Fatalf("negative: %v", err)
 	}
 }

@@ -31,6 +31,25 @@ func encodeTime(t time.Time) (int64, error) {
 	return n, nil
 }
 
+// encodeTimeClamped is encodeTime for columns that only order and bound
+// rows (silences.ends_at): a time after 2262-04-11, the last instant Unix
+// nanoseconds in an int64 can hold, is stored as that instant
+// (math.MaxInt64), and one before 1677-09-21 as math.MinInt64. The row's
+// JSON keeps the exact time; a silence that ends in the year 3000 is, for a
+// query on ends_at, one that has not ended yet, which is all the column is
+// for.
+func encodeTimeClamped(t time.Time) (int64, error) {
+	switch {
+	case t.IsZero():
+		return 0, nil
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64, nil
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64, nil
+	}
+	return encodeTime(t)
+}
+
 // decodeTime is the inverse of encodeTime; instants come back in UTC.
 func decodeTime(n int64) time.Time {
 	if n == 0 {

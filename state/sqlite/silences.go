@@ -17,7 +17,9 @@ var _ silence.Store = (*Store)(nil)
 func silenceMigrations() []string {
 	return []string{
 		// 10: one row per silence; data is a silenceRecord. ends_at lets an
-		// operator (or a later step) find old expired silences in SQL.
+		// operator (or a later step) find old expired silences in SQL; it
+		// saturates at math.MaxInt64 (2262-04-11) for silences that end
+		// later, whose exact end is in data (see encodeTimeClamped).
 		`CREATE TABLE silences (
 			id      TEXT    NOT NULL PRIMARY KEY,
 			data    TEXT    NOT NULL,
@@ -127,7 +129,7 @@ func (s *Store) SaveSilence(ctx context.Context, sil *silence.Silence) error {
 	if err != nil {
 		return fmt.Errorf("sqlite state: saving silence %s: %w", sil.ID, err)
 	}
-	endsAt, err := encodeTime(sil.EndsAt)
+	endsAt, err := encodeTimeClamped(sil.EndsAt)
 	if err != nil {
 		return fmt.Errorf("sqlite state: saving silence %s: %w", sil.ID, err)
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -174,5 +175,42 @@ func TestSilencesSurviveRestart(t *testing.T) {
 	}
 	if rows, err := st.LoadSilences(ctx); err != nil || len(rows) != 0 {
 		t.Errorf("rows after GC: %d, %v", len(rows), err)
+	}
+}
+
+// TestFarFutureSilence stores silences that end after 2262-04-11, where
+// Unix nanoseconds leave int64 (amtool silence add --duration=300y), up to
+// the end of year 9999: they load back exact, and ends_at saturates.
+func TestFarFutureSilence(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	ends := []time.Time{
+		t0.AddDate(300, 0, 0),
+		time.Date(2262, 4, 11, 23, 47, 16, 854775808, time.UTC), // one ns past the int64 range
+		silence.MaxTime,
+	}
+	for i, end := range ends {
+		sil := &silence.Silence{ID: string(rune('a' + i)), Matchers: parseMatchers(t, `{job="api"}`), StartsAt: t0, EndsAt: end, UpdatedAt: t0}
+		if err := s.SaveSilence(ctx, sil); err != nil {
+			t.Fatalf("ends %s: %v", end, err)
+		}
+		var endsAt int64
+		if err := s.db.QueryRow(`SELECT ends_at FROM silences WHERE id = ?`, sil.ID).Scan(&endsAt); err != nil || endsAt != math.MaxInt64 {
+			t.Errorf("ends %s: ends_at = %d, %v; want math.MaxInt64", end, endsAt, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir)
+	got, err := s.LoadSilences(ctx)
+	if err != nil || len(got) != len(ends) {
+		t.Fatalf("loaded %d, %v", len(got), err)
+	}
+	for i, end := range ends {
+		if !got[i].EndsAt.Equal(end) {
+			t.Errorf("silence %s ends %s, want %s", got[i].ID, got[i].EndsAt, end)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alerter/alerter/ack"
 	"github.com/alerter/alerter/matcher"
+	"github.com/alerter/alerter/web/internal/envelope"
 )
 
 // postableAck is the body of a POST. Exactly one of Fingerprints (or
@@ -54,7 +55,7 @@ func decodeRequest(b []byte, now time.Time) (ack.Request, *selector, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return ack.Request{}, nil, fmt.Errorf("body is not a valid acknowledgement: %v", err)
+		return ack.Request{}, nil, fmt.Errorf("body is not a valid acknowledgement: %s", envelope.DescribeJSONError(err))
 	}
 	if dec.More() {
 		return ack.Request{}, nil, errors.New("body has data after the acknowledgement object")
@@ -78,7 +79,7 @@ func decodeRequest(b []byte, now time.Time) (ack.Request, *selector, error) {
 	case p.Duration != "":
 		d, err := model.ParseDuration(p.Duration)
 		if err != nil || d <= 0 {
-			return req, nil, fmt.Errorf("duration: not a positive duration: %q", p.Duration)
+			return req, nil, fmt.Errorf("duration: %q is not a positive duration such as \"30m\" or \"2h\" (at most 292y; for longer, give expiresAt)", p.Duration)
 		}
 		req.ExpiresAt = now.Add(time.Duration(d))
 	}

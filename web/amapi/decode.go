@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/alerter/alerter/matcher"
 	"github.com/alerter/alerter/silence"
+	"github.com/alerter/alerter/web/internal/envelope"
 )
 
 // postableSilence is Alertmanager's postableSilence with alerter's
@@ -92,51 +92,12 @@ func decodeSilence(b []byte) (*postableSilence, *requestError) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var ps postableSilence
 	if err := dec.Decode(&ps); err != nil {
-		return nil, parseError("%s", describeJSONError(err))
+		return nil, parseError("%s", envelope.DescribeJSONError(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, parseError("there is more data after the JSON object")
 	}
 	return &ps, nil
-}
-
-// describeJSONError words encoding/json's errors for API users, without Go
-// type names.
-func describeJSONError(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("it is not valid JSON (offset %d): %s", se.Offset, se.Error())
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "the body"
-		}
-		return fmt.Sprintf("%s must be %s, not a JSON %s", field, jsonKind(te.Type), te.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early"
-	default:
-		return err.Error()
-	}
-}
-
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	default:
-		return "a " + t.Kind().String()
-	}
 }
 
 // required reports missing required fields as Alertmanager does: 422 with

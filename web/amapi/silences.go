@@ -153,7 +153,9 @@ func (a *API) badSilence(w http.ResponseWriter, err error) {
 
 // storeError answers an error of the silence store: 404 for an unknown ID
 // (with a body only on POST, as Alertmanager), 400 for a silence the
-// store refuses, 500 otherwise.
+// store refuses (invalid, or over a limit), and otherwise 500 with a
+// message that says nothing of the cause, which is logged: storage errors
+// name files, tables and internal values.
 func (a *API) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *silence.ValidationError
 	switch {
@@ -171,7 +173,7 @@ func (a *API) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeMessage(w, http.StatusBadRequest, ve.Error())
 	default:
 		a.log.Error("silence store failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeMessage(w, http.StatusInternalServerError, err.Error())
+		writeMessage(w, http.StatusInternalServerError, "the silence could not be stored; the cause is in alerter's log")
 	}
 }
 

@@ -165,7 +165,7 @@ func decodeWindow(b []byte) (silence.Window, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return silence.Window{}, fmt.Errorf("body is not a valid maintenance window: %v", err)
+		return silence.Window{}, fmt.Errorf("body is not a valid maintenance window: %s", envelope.DescribeJSONError(err))
 	}
 	if dec.More() {
 		return silence.Window{}, errors.New("body has data after the maintenance window object")

@@ -88,6 +88,10 @@ func TestBadWindows(t *testing.T) {
 		{"bad zone", `{"name":"x","schedule":"@daily","duration":"1h","timeZone":"Mars/Olympus","filter":["a=b"],"createdBy":"o"}`, 400, "Mars/Olympus"},
 		{"no matchers", `{"name":"x","schedule":"@daily","duration":"1h","createdBy":"o"}`, 400, "matcher"},
 		{"bad filter", `{"name":"x","schedule":"@daily","duration":"1h","filter":["a=~\"(\""],"createdBy":"o"}`, 400, "filter[0]"},
+		{"name with NUL", `{"name":"a\u0000b","schedule":"@daily","duration":"1h","filter":["a=b"],"createdBy":"o"}`, 400, "control character"},
+		{"name with an escape sequence", `{"name":"\u001b[31mred","schedule":"@daily","duration":"1h","filter":["a=b"],"createdBy":"o"}`, 400, "control character"},
+		{"label name with newline", `{"name":"x","schedule":"@daily","duration":"1h","matchers":[{"name":"a\nb","value":"c"}],"createdBy":"o"}`, 400, "control character"},
+		{"wrong type, no Go names", `{"name":1}`, 400, "name must be a string, not a JSON number"},
 		{"taken name", `{"name":"nightly","schedule":"@daily","duration":"1h","filter":["a=b"],"createdBy":"o"}`, 409, "already exists"},
 		{"too large", `{"comment":"` + strings.Repeat("x", DefaultMaxBody) + `"}`, 413, "larger than"},
 	}
