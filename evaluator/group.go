@@ -71,6 +71,13 @@ func (g *groupRuntime) run(ctx context.Context) {
 // Eval evaluates every rule of the group at ts and commits what changed in
 // one transaction. A rule whose query fails keeps its state untouched.
 func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
+	g.evalObserved(ctx, ts, nil)
+}
+
+// evalObserved is Eval, calling observe (when not nil) after each rule in
+// the group's order, recording rules included, before the batch is
+// committed.
+func (g *groupRuntime) evalObserved(ctx context.Context, ts time.Time, observe func(*RuleEval)) {
 	start := time.Now()
 	batch := &state.Batch{Group: g.key, EvaluatedAt: ts}
 	if g.evalFunc != nil {
@@ -79,9 +86,15 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 		shared := map[string]queryResult{}
 		for _, rt := range g.rules {
 			if !rt.rule.IsAlerting() {
+				if observe != nil {
+					observe(&RuleEval{Rule: rt.rule, TS: ts})
+				}
 				continue
 			}
-			g.evalRule(ctx, rt, ts, batch, shared)
+			res, err := g.evalRule(ctx, rt, ts, batch, shared)
+			if observe != nil {
+				observe(&RuleEval{Rule: rt.rule, TS: ts, Result: res, Err: err, rt: rt})
+			}
 		}
 	}
 	g.commit(ctx, batch)
@@ -132,7 +145,10 @@ func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time,
 	return vec, err
 }
 
-func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) {
+// evalRule evaluates one rule and adds what changed to batch. It returns
+// the state machine's result and the error that froze (or, for a
+// LimitError, dropped) the rule's alerts.
+func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) (StepResult, error) {
 	start := time.Now()
 	met := g.m.metrics
 	met.ruleEvals.WithLabelValues(g.key).Inc()
@@ -140,7 +156,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		if ctx.Err() != nil {
-			return // shutting down: not the datasource's fault
+			return StepResult{}, err // shutting down: not the datasource's fault
 		}
 		unavailable := IsUnavailable(err)
 		reason := "rule"
@@ -151,7 +167,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		g.m.health.observe(ts, err, unavailable)
 		rt.setHealth(ts, time.Since(start), err)
 		g.log.Warn("query failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
-		return
+		return StepResult{}, err
 	}
 	g.m.health.observe(ts, nil, false)
 	res, err := rt.evaluate(ctx, vec, ts, g.m.querier)
@@ -160,7 +176,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		rt.setHealth(ts, time.Since(start), err)
 		g.log.Warn("rule evaluation failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
-		return
+		return StepResult{}, err
 	}
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
@@ -170,6 +186,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
 	}
 	rt.setHealth(ts, time.Since(start), err)
+	return res, err
 }
 
 // commit stores the batch; if that fails the batch is kept and merged into

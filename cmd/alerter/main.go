@@ -30,6 +30,8 @@ const usage = `alerter - an alerting rules engine for Prometheus
 Usage:
   alerter run [flags]       evaluate rules and deliver alerts
   alerter check FILE...     validate rule files and the main config
+  alerter test FILE...      run rule unit tests (promtool's test rules format)
+  alerter replay ...        replay rules over Prometheus's history
   alerter version           print the version
 
 Run 'alerter run -h' for the run flags.
@@ -45,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stderr)
 	case "check":
 		return checkCmd(args[1:], stdout, stderr)
+	case "test":
+		return testCmd(context.Background(), args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "alerter, version %s\n", version)
 		return 0
