@@ -88,6 +88,11 @@ func (r *groupRun) checkAlerts(tc AlertTestCase, at time.Time) {
 		fmt.Fprintf(&b, "\n    missing:    %s\n                annotations %s", m.labels, m.annotations)
 		if a := pending[m.labels.Hash()]; a != nil {
 			fmt.Fprintf(&b, "\n                (pending since %s%s)", formatOffset(a.ActiveAt), fireHint(a, holdFor))
+		} else if c, diff := closest(m, unexpected); len(diff) > 0 {
+			fmt.Fprintf(&b, "\n                closest got %s:", c.labels)
+			for _, line := range diff {
+				b.WriteString("\n                    " + line)
+			}
 		}
 	}
 	for _, u := range unexpected {
@@ -105,6 +110,20 @@ func fireHint(a *alert.Alert, holdFor []time.Duration) string {
 }
 
 type labeledPair struct{ exp, got labeled }
+
+// closest returns the got alert whose labels differ least from m's, and
+// how, when at most two labels differ.
+func closest(m labeled, got []labeled) (labeled, []string) {
+	var best labeled
+	var bestDiff []string
+	for _, g := range got {
+		d := diffLabels(m.labels, g.labels)
+		if len(d) <= 2 && (bestDiff == nil || len(d) < len(bestDiff)) {
+			best, bestDiff = g, d
+		}
+	}
+	return best, bestDiff
+}
 
 // diffLabeled pairs expected and got alerts by labels: pairs whose
 // annotations differ, expected ones without a match, got ones without a
@@ -183,7 +202,7 @@ func (r *groupRun) checkPromQL(ctx context.Context) {
 		head := fmt.Sprintf("expr: %q, time: %s,", tc.Expr, tc.EvalTime)
 		vec, err := r.eng.instant(ctx, tc.Expr, epoch.Add(time.Duration(tc.EvalTime)))
 		if err != nil {
-			r.fail("%s err: %v", strings.TrimSuffix(head, ","), err)
+			r.fail("%s err: %v", head, err)
 			continue
 		}
 		var exp, got []expSample
@@ -191,7 +210,7 @@ func (r *groupRun) checkPromQL(ctx context.Context) {
 		for _, s := range tc.ExpSamples {
 			ls, err := p.ParseMetric(s.Labels)
 			if err != nil {
-				r.fail("%s err: labels %q: %v", strings.TrimSuffix(head, ","), s.Labels, err)
+				r.fail("%s err: labels %q: %v", head, s.Labels, err)
 				bad = true
 				break
 			}

@@ -2,10 +2,10 @@ package ruletest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"errors"
 	"path/filepath"
 	"regexp"
 

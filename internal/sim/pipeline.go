@@ -37,7 +37,7 @@ type PipelineOptions struct {
 	// Muter mutes silenced alerts (nil: nothing is silenced).
 	Muter notifiers.Muter
 	// Acks says which alerts are acknowledged (nil: none).
-	Acks notifiers.Acknowledger
+	Acks   notifiers.Acknowledger
 	Logger *slog.Logger
 	// OnNotification receives every queued notification, in order.
 	OnNotification func(Notification)
