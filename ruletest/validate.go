@@ -20,9 +20,6 @@ func (f *File) validate() strictyaml.Errors {
 		n := nodeAt(f.root, path...)
 		errs = append(errs, &strictyaml.Error{Line: n.Line, Column: n.Column, Path: pathString(path), Msg: msg})
 	}
-	if f.EvaluationInterval < 0 {
-		add("must not be negative", "evaluation_interval")
-	}
 	if f.EvaluationInterval <= 0 {
 		f.EvaluationInterval = defaultInterval
 	}
@@ -39,9 +36,6 @@ func (f *File) validate() strictyaml.Errors {
 	hasConfig := f.ConfigFile != "" || f.Config != nil
 	for i := range f.Tests {
 		tg := &f.Tests[i]
-		if tg.Interval < 0 {
-			add("must not be negative", "tests", i, "interval")
-		}
 		if tg.Interval <= 0 {
 			tg.Interval = f.EvaluationInterval
 		}
@@ -49,22 +43,11 @@ func (f *File) validate() strictyaml.Errors {
 			if a.Alertname == "" {
 				add(fmt.Sprintf("an item under alert_rule_test misses required attribute alertname at eval_time %v", a.EvalTime), "tests", i, "alert_rule_test", j)
 			}
-			if a.EvalTime < 0 {
-				add("must not be negative", "tests", i, "alert_rule_test", j, "eval_time")
-			}
-		}
-		for j, p := range tg.PromQLExprTests {
-			if p.EvalTime < 0 {
-				add("must not be negative", "tests", i, "promql_expr_test", j, "eval_time")
-			}
 		}
 		if len(tg.NotifTests) > 0 && !hasConfig {
 			add("notification tests need the alerter configuration: set config_file or config at the top of the file", "tests", i, "notification_test")
 		}
 		for j, nt := range tg.NotifTests {
-			if nt.EvalTime < 0 {
-				add("must not be negative", "tests", i, "notification_test", j, "eval_time")
-			}
 			for k, n := range nt.ExpNotifications {
 				at := []any{"tests", i, "notification_test", j, "exp_notifications", k}
 				if n.Receiver == "" {
@@ -97,9 +80,6 @@ func (f *File) validate() strictyaml.Errors {
 			at := []any{"tests", i, "acknowledgements", j}
 			if len(a.Matchers) == 0 {
 				add("an acknowledgement needs at least one matcher", at...)
-			}
-			if a.Duration < 0 {
-				add("must not be negative", append(at, "duration")...)
 			}
 		}
 		if (len(tg.Silences) > 0 || len(tg.Acks) > 0) && !hasConfig {
