@@ -31,11 +31,14 @@ func (c *Client) QueryRange(ctx context.Context, query string, start, end time.T
 	if n := end.Sub(start)/step + 1; n > MaxPointsPerSeries {
 		return nil, &Error{Type: "bad_data", Msg: fmt.Sprintf("%d points per series, more than Prometheus's %d", n, MaxPointsPerSeries)}
 	}
+	// Prometheus rounds times to the millisecond; sending them truncated
+	// makes the answer's timestamps those of start, start+step, … as the
+	// caller computes them (truncated) from its own times.
 	form := url.Values{}
 	form.Set("query", query)
-	form.Set("start", formatTime(start))
-	form.Set("end", formatTime(end))
-	form.Set("step", strconv.FormatFloat(step.Seconds(), 'f', -1, 64))
+	form.Set("start", formatMillis(start))
+	form.Set("end", formatMillis(end))
+	form.Set("step", strconv.FormatFloat(float64(step.Milliseconds())/1e3, 'f', -1, 64))
 	form.Set("timeout", model.Duration(c.timeout).String())
 	var data struct {
 		ResultType string          `json:"resultType"`
@@ -122,6 +125,15 @@ func (c *Client) api(ctx context.Context, method, path string, form url.Values, 
 	return nil
 }
 
-func formatTime(t time.Time) string {
-	return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', -1, 64)
+// formatMillis prints t as Unix seconds with exactly its milliseconds.
+func formatMillis(t time.Time) string {
+	ms := t.UnixMilli()
+	if ms%1000 == 0 {
+		return strconv.FormatInt(ms/1000, 10)
+	}
+	sign := ""
+	if ms < 0 {
+		sign, ms = "-", -ms
+	}
+	return fmt.Sprintf("%s%d.%03d", sign, ms/1000, ms%1000)
 }

@@ -64,7 +64,7 @@ func stepText(r *Report) string {
 }
 
 func writeRun(w io.Writer, r *Report, run *RunReport) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := "RULE\tEVALS\tPENDING\tFIRED\tFLAPS\tOPEN\tTO FIRE min/med/max\tEPISODE min/med/max\tFIRING\t"
 	if r.Notifications {
 		head += "NOTIFIED\t"

@@ -208,10 +208,24 @@ func (p *plotAcc) render(w io.Writer) error {
 	for i := 0; i <= 6; i++ {
 		t := p.from.Add(time.Duration(float64(p.to.Sub(p.from)) * float64(i) / 6))
 		x := plotLeft + plotColumns*i/6
-		fmt.Fprintf(bw, `<line x1="%d" x2="%d" y1="%.0f" y2="%.0f" stroke="#444"/><text x="%d" y="%.0f" text-anchor="middle">%s</text>`+"\n",
-			x, x, plotTop+h, plotTop+h+4, x, plotTop+h+16, esc(t.UTC().Format("01-02 15:04")))
+		anchor := "middle"
+		switch i {
+		case 0:
+			anchor = "start"
+		case 6:
+			anchor = "end"
+		}
+		fmt.Fprintf(bw, `<line x1="%d" x2="%d" y1="%.0f" y2="%.0f" stroke="#444"/><text x="%d" y="%.0f" text-anchor="%s">%s</text>`+"\n",
+			x, x, plotTop+h, plotTop+h+4, x, plotTop+h+16, anchor, esc(t.UTC().Format("01-02 15:04")))
 	}
-	// Series: a min-max band drawn as one polyline per series.
+	// Series: a min-max band drawn as one polyline per series, broken
+	// where the series was absent for longer than Prometheus's lookback
+	// (5m).
+	colDur := p.to.Sub(p.from) / plotColumns
+	maxGap := 1
+	if colDur > 0 {
+		maxGap = max(1, int(5*time.Minute/colDur))
+	}
 	for i, s := range p.series {
 		color := plotColors[i%len(plotColors)]
 		var pts strings.Builder
@@ -221,11 +235,15 @@ func (p *plotAcc) render(w io.Writer) error {
 				pts.Reset()
 			}
 		}
+		gap := 0
 		for c := range plotColumns {
 			if math.IsNaN(s.min[c]) {
-				flush()
+				if gap++; gap > maxGap {
+					flush()
+				}
 				continue
 			}
+			gap = 0
 			fmt.Fprintf(&pts, "%d,%.1f %d,%.1f ", plotLeft+c, y(s.min[c]), plotLeft+c, y(s.max[c]))
 		}
 		flush()

@@ -58,10 +58,11 @@ func (f *fetched) covers(ts time.Time) bool {
 	return d >= 0 && d%f.key.step == 0 && int(d/f.key.step) < f.key.n
 }
 
-// at fills into with the samples at ts.
+// at fills into with the samples at ts (to the millisecond, as range
+// queries are answered).
 func (f *fetched) at(ts time.Time, into *evaluator.Vector) int {
 	into.Reset()
-	mt := model.TimeFromUnixNano(ts.UnixNano())
+	mt := model.Time(ts.UnixMilli())
 	n := 0
 	for i := range f.series {
 		s := &f.series[i]

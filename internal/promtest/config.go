@@ -24,6 +24,11 @@ type Options struct {
 	JobName string
 	// ExtraArgs are appended to the command line.
 	ExtraArgs []string
+	// DataDir, when set, is the TSDB directory Prometheus starts on, such
+	// as one filled by `promtool tsdb create-blocks-from`, instead of an
+	// empty one in the test's temp dir. Its retention is Prometheus's
+	// default (15d) unless ExtraArgs say otherwise.
+	DataDir string
 }
 
 func (o Options) withDefaults() Options {
