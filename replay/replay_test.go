@@ -91,7 +91,7 @@ func above(metric model.Metric, ranges ...[2]int) func(time.Time) []*model.Sampl
 	}
 }
 
-func parseSet(t *testing.T, name, text string) RuleSet {
+func parseSet(t testing.TB, name, text string) RuleSet {
 	t.Helper()
 	groups, _, err := rules.Parse(name, []byte(text))
 	if err != nil {

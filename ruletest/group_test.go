@@ -113,3 +113,39 @@ tests:
 		}
 	}
 }
+
+// TestInlineConfigAndRepeat: the configuration written inline; a
+// notification test window that expects nothing new; repeat_interval.
+func TestInlineConfigAndRepeat(t *testing.T) {
+	res, out := runText(t, "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: x > 0\n", `
+rule_files: [rules.yml]
+config:
+  route:
+    receiver: r
+    group_by: [alertname]
+    group_wait: 0s
+    group_interval: 1m
+    repeat_interval: 30m
+  receivers:
+    - name: r
+      slack_configs: [{api_url: "https://hooks.slack.example.com/x", send_resolved: false}]
+tests:
+  - interval: 1m
+    input_series:
+      - series: x
+        values: 1x40 0x5
+    notification_test:
+      - eval_time: 0s
+        exp_notifications: [{receiver: r, at: 0s, alerts: [{exp_labels: {alertname: A}}]}]
+      - eval_time: 29m
+        exp_notifications: []
+      - eval_time: 31m
+        exp_notifications: [{receiver: r, at: 30m, repeat: true, alerts: [{exp_labels: {alertname: A}}]}]
+      # Resolved at 41m: send_resolved is false, nothing is sent.
+      - eval_time: 45m
+        exp_notifications: []
+`)
+	if !res.Passed() {
+		t.Fatal(out)
+	}
+}

@@ -24,10 +24,9 @@ type memStorage struct {
 	mu     sync.Mutex
 	byHash map[uint64][]*memSeries
 	// byName indexes series by metric name; all holds every series. Both
-	// are sorted by labels when sorted is true.
+	// are kept sorted by labels.
 	byName map[string][]*memSeries
 	all    []*memSeries
-	sorted bool
 }
 
 // memSeries is one series, its samples in XOR-encoded chunks of at most
@@ -49,7 +48,7 @@ type memChunk struct {
 const samplesPerChunk = 120
 
 func newMemStorage() *memStorage {
-	return &memStorage{byHash: map[uint64][]*memSeries{}, byName: map[string][]*memSeries{}, sorted: true}
+	return &memStorage{byHash: map[uint64][]*memSeries{}, byName: map[string][]*memSeries{}}
 }
 
 // series returns the series with exactly lset, creating it.
@@ -63,10 +62,15 @@ func (s *memStorage) series(lset labels.Labels) *memSeries {
 	ms := &memSeries{lset: lset.Copy()}
 	s.byHash[h] = append(s.byHash[h], ms)
 	name := lset.Get(labels.MetricName)
-	s.byName[name] = append(s.byName[name], ms)
-	s.all = append(s.all, ms)
-	s.sorted = false
+	s.byName[name] = insertSorted(s.byName[name], ms)
+	s.all = insertSorted(s.all, ms)
 	return ms
+}
+
+// insertSorted inserts ms into l, which is sorted by labels.
+func insertSorted(l []*memSeries, ms *memSeries) []*memSeries {
+	i, _ := slices.BinarySearchFunc(l, ms, func(a, b *memSeries) int { return labels.Compare(a.lset, b.lset) })
+	return slices.Insert(l, i, ms)
 }
 
 // append adds a sample to a series. A sample not after the series' last
@@ -102,18 +106,6 @@ func (s *memStorage) appendLocked(ms *memSeries, t int64, v float64) error {
 	return nil
 }
 
-func (s *memStorage) sortLocked() {
-	if s.sorted {
-		return
-	}
-	cmp := func(a, b *memSeries) int { return labels.Compare(a.lset, b.lset) }
-	slices.SortFunc(s.all, cmp)
-	for _, l := range s.byName {
-		slices.SortFunc(l, cmp)
-	}
-	s.sorted = true
-}
-
 // Querier implements storage.Queryable.
 func (s *memStorage) Querier(mint, maxt int64) (storage.Querier, error) {
 	return &memQuerier{s: s, mint: mint, maxt: maxt}, nil
@@ -128,7 +120,6 @@ type memQuerier struct {
 // metric name when a matcher names it, else all; sorted by labels. The
 // caller holds the lock.
 func (q *memQuerier) candidatesLocked(ms []*labels.Matcher) []*memSeries {
-	q.s.sortLocked()
 	for _, m := range ms {
 		if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
 			return q.s.byName[m.Value]
