@@ -56,10 +56,14 @@ type groupRun struct {
 
 // run runs the test group and returns its failures.
 func (r *groupRun) run(ctx context.Context) []string {
+	defer func() {
+		if r.eng != nil {
+			_ = r.eng.Close()
+		}
+	}()
 	if err := r.setup(ctx); err != nil {
 		return []string{err.Error()}
 	}
-	defer r.eng.Close()
 	if !r.simulate(ctx) {
 		return r.failures
 	}

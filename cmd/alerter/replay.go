@@ -116,6 +116,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, now
 			fmt.Fprintf(stderr, "alerter replay: %s\n", err)
 			return 1
 		}
+		for _, w := range set.Warnings {
+			fmt.Fprintf(stderr, "alerter replay: warning: %s\n", w)
+		}
 		sets = append(sets, replay.RuleSet{Name: strings.Join(list, " "), Set: set})
 	}
 	client, err := datasource.New(datasource.Options{
