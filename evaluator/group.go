@@ -72,12 +72,19 @@ func (g *groupRuntime) run(ctx context.Context) {
 // Eval evaluates every rule of the group at ts and commits what changed in
 // one transaction. A rule whose query fails keeps its state untouched.
 func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
+	g.evalObserved(ctx, ts, nil)
+}
+
+// evalObserved is Eval, calling observe (when not nil) after each rule in
+// the group's order, recording rules included, before the batch is
+// committed.
+func (g *groupRuntime) evalObserved(ctx context.Context, ts time.Time, observe func(*RuleEval)) {
 	start := time.Now()
 	batch := &state.Batch{Group: g.key, EvaluatedAt: ts}
 	if g.evalFunc != nil {
 		g.evalFunc(ctx, g, ts, batch)
 	} else {
-		g.evalRules(ctx, ts, batch)
+		g.evalRules(ctx, ts, batch, observe)
 	}
 	g.commit(ctx, batch)
 	dur := time.Since(start)
@@ -99,7 +106,7 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 // timeout), and answers shared before that are not reused. If they cannot
 // be written in time, that rule is not evaluated: its state is frozen and
 // its health says why, as for a failing query.
-func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state.Batch) {
+func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state.Batch, observe func(*RuleEval)) {
 	var app Appender
 	if g.m.opts.Appender != nil {
 		app = g.m.opts.Appender()
@@ -109,6 +116,9 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 	t := ts.Add(-g.queryOffset).UnixMilli()
 	for _, rt := range g.rules {
 		if app == nil && !rt.rule.IsAlerting() {
+			if observe != nil {
+				observe(&RuleEval{Rule: rt.rule, TS: ts})
+			}
 			continue
 		}
 		if recorded && rt.waitForRecords {
@@ -122,18 +132,30 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 			clear(shared)
 			if err != nil {
 				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
-				rt.setHealth(Evaluation{At: ts, Samples: -1, Active: -1}, fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err))
+				err = fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err)
+				rt.setHealth(Evaluation{At: ts, Samples: -1, Active: -1}, err)
 				g.log.Warn("recorded series not written; rule not evaluated, alert state frozen", "rule", rt.rule.Name(), "err", err)
+				if observe != nil {
+					observe(&RuleEval{Rule: rt.rule, TS: ts, Err: err, rt: rt})
+				}
 				continue
 			}
 		}
 		if !rt.rule.IsAlerting() {
 			g.evalRecording(ctx, rt, ts, app, shared)
 			recorded = true
+			if observe != nil {
+				observe(&RuleEval{Rule: rt.rule, TS: ts})
+			}
 			continue
 		}
-		if g.evalRule(ctx, rt, ts, batch, shared) && app != nil {
+		res, err := g.evalRule(ctx, rt, ts, batch, shared)
+		var limitErr *LimitError
+		if moved := err == nil || errors.As(err, &limitErr); moved && app != nil {
 			rt.appendAlertSeries(app, t)
+		}
+		if observe != nil {
+			observe(&RuleEval{Rule: rt.rule, TS: ts, Result: res, Err: err, rt: rt})
 		}
 	}
 	if app != nil {
@@ -182,9 +204,10 @@ func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time,
 	return vec, err
 }
 
-// evalRule evaluates an alerting rule at ts; it reports whether its state
-// moved on (false: the query or a condition failed and state is frozen).
-func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) bool {
+// evalRule evaluates one rule and adds what changed to batch. It returns
+// the state machine's result and the error that froze (or, for a
+// LimitError, dropped) the rule's alerts.
+func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Time, batch *state.Batch, shared map[string]queryResult) (StepResult, error) {
 	start := time.Now()
 	met := g.m.metrics
 	met.ruleEvals.WithLabelValues(g.key).Inc()
@@ -192,7 +215,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		if ctx.Err() != nil {
-			return false // shutting down: not the datasource's fault
+			return StepResult{}, err // shutting down: not the datasource's fault
 		}
 		unavailable := IsUnavailable(err)
 		reason := "rule"
@@ -203,7 +226,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		g.m.health.observe(ts, err, unavailable)
 		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: -1, Active: -1}, err)
 		g.log.Warn("query failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
-		return false
+		return StepResult{}, err
 	}
 	g.m.health.observe(ts, nil, false)
 	res, err := rt.evaluate(ctx, vec, ts, g.m.querier)
@@ -212,7 +235,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, err)
 		g.log.Warn("rule evaluation failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
-		return false
+		return StepResult{}, err
 	}
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
@@ -222,7 +245,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
 	}
 	rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: res.Active}, err)
-	return true
+	return res, err
 }
 
 // commit stores the batch; if that fails the batch is kept and merged into

@@ -83,6 +83,8 @@ type Manager struct {
 	running  bool
 	ready    bool
 	restored bool
+	// driven: the groups are stepped by a Driver, never by loops.
+	driven bool
 }
 
 // New builds a Manager. It does not start evaluating: call Start.
@@ -149,7 +151,7 @@ func New(opts Options) (*Manager, error) {
 func (m *Manager) Start(ctx context.Context, set *rules.Set) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.running {
+	if m.running || m.driven {
 		return errors.New("evaluator: already started")
 	}
 	groups := m.build(set)

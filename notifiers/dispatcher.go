@@ -200,17 +200,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		now := time.Now()
-		if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
-			d.log.Error("reading alert events", "err", err)
-		}
-		if d.acksChanged.Swap(false) {
-			d.ackNews(now)
-		}
-		d.flushDue(ctx, now)
-		d.publishEscalations()
 		wait := d.o.PollInterval
-		if next, ok := d.nextDue(); ok {
+		if next, ok := d.Step(ctx, time.Now()); ok {
 			if w := time.Until(next); w < wait {
 				wait = max(w, 0)
 			}
@@ -223,6 +214,30 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// Load prepares the dispatcher at now as Run does before its loop (the
+// notification log, escalation states and stored alerts), for callers that
+// then step it through simulated time with Step instead of running it.
+func (d *Dispatcher) Load(ctx context.Context, now time.Time) error {
+	return d.load(ctx, now)
+}
+
+// Step is one round of Run's loop at now: it takes in the events recorded
+// since the last round, applies acknowledgement changes and flushes the
+// groups (and digests) due at now. It returns when the next round is due,
+// false when nothing is scheduled. Run calls it on the wall clock; alerter
+// test and alerter replay call it at the simulated times it returns.
+func (d *Dispatcher) Step(ctx context.Context, now time.Time) (next time.Time, ok bool) {
+	if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
+		d.log.Error("reading alert events", "err", err)
+	}
+	if d.acksChanged.Swap(false) {
+		d.ackNews(now)
+	}
+	d.flushDue(ctx, now)
+	d.publishEscalations()
+	return d.nextDue()
 }
 
 func (d *Dispatcher) load(ctx context.Context, now time.Time) error {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests and the demo need are installed:
 #   go          - the toolchain (not installed here: a clear message instead)
-#   prometheus  - the real server the integration tests run (Debian: prometheus)
+#   prometheus  - the real server the integration tests run, and promtool,
+#                 which the rule-test and replay tests compare with and use
+#                 to build TSDB blocks (Debian: prometheus)
 #   amtool      - Alertmanager's CLI, used by later tests (Debian: prometheus-alertmanager)
 #   aiosmtpd    - the Python SMTP server the email notifier's tests run
 #                 (Debian: python3-aiosmtpd)
@@ -28,7 +30,7 @@ have_py_module() {
 have go || die "the go command is not on PATH: install the Go toolchain named in go.mod (go 1.26 or newer) and add its bin directory to PATH"
 
 missing=()
-have prometheus || missing+=(prometheus)
+have prometheus && have promtool || missing+=(prometheus)
 have amtool || missing+=(prometheus-alertmanager)
 have_py_module aiosmtpd || missing+=(python3-aiosmtpd)
 have chromium || missing+=(chromium)

@@ -2,26 +2,14 @@ package server
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/notifiers"
-	"github.com/alerter/alerter/notifiers/discord"
-	"github.com/alerter/alerter/notifiers/email"
+	"github.com/alerter/alerter/notifiers/assemble"
 	"github.com/alerter/alerter/notifiers/inhibit"
-	"github.com/alerter/alerter/notifiers/msteams"
-	"github.com/alerter/alerter/notifiers/opsgenie"
-	"github.com/alerter/alerter/notifiers/pagerduty"
-	"github.com/alerter/alerter/notifiers/pushover"
 	"github.com/alerter/alerter/notifiers/route"
-	"github.com/alerter/alerter/notifiers/slack"
-	"github.com/alerter/alerter/notifiers/telegram"
-	"github.com/alerter/alerter/notifiers/template"
-	"github.com/alerter/alerter/notifiers/victorops"
-	"github.com/alerter/alerter/notifiers/webhook"
 )
 
 // pipeline is the notification side: one dispatcher and one sender per
@@ -61,99 +49,34 @@ func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
 // inhibitor, the dispatcher and the senders for cfg.
 func (p *pipeline) build(cfg *config.Config) (*built, error) {
 	s := p.s
-	tmpl, err := template.New(cfg.Templates...)
-	if err != nil {
-		return nil, err
-	}
-	receivers := map[string][]notifiers.ReceiverIntegration{}
-	for _, r := range cfg.Receivers {
-		opts := notifiers.IntegrationOptions{
-			Receiver:    r.Name,
-			Logger:      s.log.With("receiver", r.Name),
-			UserAgent:   "alerter/" + s.opts.Version,
-			ExternalURL: cfg.Global.ExternalURL,
-		}
-		var ints []notifiers.ReceiverIntegration
-		add := func(kind string, i int, n resolvedIntegration, err error) error {
-			if err != nil {
-				return fmt.Errorf("receiver %q %s_configs[%d]: %w", r.Name, kind, i, err)
-			}
-			ints = append(ints, notifiers.ReceiverIntegration{Name: fmt.Sprintf("%s/%d", kind, i), Integration: n, SendResolved: n.SendResolved()})
-			return nil
-		}
-		for i, c := range r.WebhookConfigs {
-			n, err := webhook.New(c, opts)
-			if err := add("webhook", i, n, err); err != nil {
-				return nil, err
-			}
-		}
-		var slackOpts slack.NotifierOptions
-		if cfg.Web.SlackInteractions.SigningSecretFile != "" {
-			slackOpts.Actions = slack.ActionButtons
-		}
-		newSlack := func(c *slack.Config, tmpl *template.Template, opts notifiers.IntegrationOptions) (*slack.Notifier, error) {
-			return slack.NewWithOptions(c, tmpl, opts, slackOpts)
-		}
-		// Every kind is built, so that all broken integrations are
-		// reported at once.
-		if err := errors.Join(
-			buildEach(add, "slack", r.SlackConfigs, tmpl, opts, newSlack),
-			buildEach(add, "pagerduty", r.PagerdutyConfigs, tmpl, opts, pagerduty.New),
-			buildEach(add, "email", r.EmailConfigs, tmpl, opts, email.New),
-			buildEach(add, "opsgenie", r.OpsgenieConfigs, tmpl, opts, opsgenie.New),
-			buildEach(add, "msteams", r.MSTeamsConfigs, tmpl, opts, msteams.New),
-			buildEach(add, "msteamsv2", r.MSTeamsV2Configs, tmpl, opts, msteams.NewV2),
-			buildEach(add, "telegram", r.TelegramConfigs, tmpl, opts, telegram.New),
-			buildEach(add, "discord", r.DiscordConfigs, tmpl, opts, discord.New),
-			buildEach(add, "victorops", r.VictorOpsConfigs, tmpl, opts, victorops.New),
-			buildEach(add, "pushover", r.PushoverConfigs, tmpl, opts, pushover.New),
-		); err != nil {
-			return nil, err
-		}
-		receivers[r.Name] = ints
-	}
-	rc := cfg.Route
-	if rc == nil {
-		// No routing configured: alerts are visible in the API only.
-		rc = &route.Config{Receiver: "<none>"}
-	}
-	root, err := route.NewWithIntervals(rc, cfg.Intervals())
-	if err != nil {
-		return nil, fmt.Errorf("route: %w", err)
-	}
-	var ih *inhibit.Inhibitor
-	if len(cfg.InhibitRules) > 0 {
-		if ih, err = inhibit.New(cfg.InhibitRules); err != nil {
-			return nil, fmt.Errorf("inhibit_rules: %w", err)
-		}
-	}
-	b := &built{root: root, ih: ih}
-	disp, err := notifiers.NewDispatcher(notifiers.DispatcherOptions{
-		Route:       root,
-		Receivers:   receivers,
-		Inhibitor:   ih,
-		Muter:       s.silences,
-		Acks:        s.acks,
-		Escalations: cfg.Policies(),
-		Events:      s.store,
-		Store:       s.store,
-		Consume:     s.store.MarkDelivered,
-		Logger:      s.log.With("component", "dispatcher"),
-		Registerer:  s.reg,
-		ExternalURL: cfg.Global.ExternalURL,
-		Storm:       notifiers.StormOptions{MaxAlerts: cfg.StormControl.MaxAlerts, Window: time.Duration(cfg.StormControl.Window)},
-		MaxOutbox:   cfg.Delivery.MaxOutbox,
-		OnQueued: func() {
-			for _, sd := range b.senders {
-				sd.Wake()
-			}
-		},
+	parts, err := assemble.Build(cfg, assemble.Options{
+		Logger:       s.log,
+		UserAgent:    "alerter/" + s.opts.Version,
+		SlackActions: cfg.Web.SlackInteractions.SigningSecretFile != "",
 	})
 	if err != nil {
 		return nil, err
 	}
+	b := &built{root: parts.Route, ih: parts.Inhibitor}
+	dopts := parts.DispatcherOptions(cfg)
+	dopts.Muter = s.silences
+	dopts.Acks = s.acks
+	dopts.Events = s.store
+	dopts.Store = s.store
+	dopts.Consume = s.store.MarkDelivered
+	dopts.Logger = s.log.With("component", "dispatcher")
+	dopts.Registerer = s.reg
+	dopts.OnQueued = func() {
+		for _, sd := range b.senders {
+			sd.Wake()
+		}
+	}
+	disp, err := notifiers.NewDispatcher(dopts)
+	if err != nil {
+		return nil, err
+	}
 	b.disp = disp
-	for name, ints := range receivers {
+	for name, ints := range parts.Receivers {
 		for _, in := range ints {
 			sd, err := notifiers.NewSender(notifiers.SenderOptions{
 				Receiver:    name,
@@ -170,28 +93,6 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		}
 	}
 	return b, nil
-}
-
-// resolvedIntegration is what every integration constructor returns.
-type resolvedIntegration interface {
-	notifiers.Integration
-	SendResolved() bool
-}
-
-// buildEach builds the integrations of one kind of a receiver, in order,
-// handing each (or its error) to add; it returns the first error of add.
-func buildEach[C any, N resolvedIntegration](
-	add func(kind string, i int, n resolvedIntegration, err error) error,
-	kind string, cs []*C, tmpl *template.Template, opts notifiers.IntegrationOptions,
-	build func(*C, *template.Template, notifiers.IntegrationOptions) (N, error),
-) error {
-	for i, c := range cs {
-		n, err := build(c, tmpl, opts)
-		if err := add(kind, i, n, err); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // run runs the current pipeline until ctx ends.

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // cron schedules with CRON_TZ work in a scratch image
 
 	"github.com/alerter/alerter/server"
@@ -30,6 +31,8 @@ const usage = `alerter - an alerting rules engine for Prometheus
 Usage:
   alerter run [flags]       evaluate rules and deliver alerts
   alerter check FILE...     validate rule files and the main config
+  alerter test FILE...      run rule unit tests (promtool's test rules format)
+  alerter replay ...        backtest rules over Prometheus's history
   alerter version           print the version
 
 Run 'alerter run -h' for the run flags.
@@ -45,6 +48,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stderr)
 	case "check":
 		return checkCmd(args[1:], stdout, stderr)
+	case "test":
+		return testCmd(context.Background(), args[1:], stdout, stderr)
+	case "replay":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return replayCmd(ctx, args[1:], stdout, stderr, time.Now())
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "alerter, version %s\n", version)
 		return 0

@@ -34,6 +34,11 @@ type Options struct {
 	// RemoteWriteReceiver starts Prometheus with its remote-write receiver
 	// (--web.enable-remote-write-receiver, at /api/v1/write).
 	RemoteWriteReceiver bool
+	// DataDir, when set, is the TSDB directory Prometheus starts on, such
+	// as one filled by `promtool tsdb create-blocks-from`, instead of an
+	// empty one in the test's temp dir. Its retention is Prometheus's
+	// default (15d) unless ExtraArgs say otherwise.
+	DataDir string
 }
 
 func (o Options) withDefaults() Options {

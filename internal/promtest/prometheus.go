@@ -55,6 +55,9 @@ func Start(t testing.TB, opts Options) *Prometheus {
 		extra:   opts.args(),
 		client:  newClient(),
 	}
+	if opts.DataDir != "" {
+		p.dataDir = opts.DataDir
+	}
 	cfg, err := opts.configYAML()
 	if err != nil {
 		t.Fatalf("promtest: %v", err)
