@@ -84,6 +84,7 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 			g.evalRule(ctx, rt, ts, batch, shared)
 		}
 	}
+	batch.Status = g.status(ts, time.Since(start))
 	g.commit(ctx, batch)
 	dur := time.Since(start)
 	g.mu.Lock()
@@ -184,10 +185,20 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	}
 	if err := g.m.store.Commit(ctx, b); err != nil {
 		g.m.metrics.commitFailures.Inc()
-		g.log.Error("storing evaluation results failed; will retry with the next evaluation", "err", err)
+		if errors.Is(err, state.ErrFenced) {
+			// Another replica leads now: what this one evaluated is not
+			// its to store, and its loops are about to stop.
+			g.m.commitCond.Fail(g.log, slog.LevelWarn, "evaluation results not stored: this replica is no longer the leader", "err", err)
+			return
+		}
+		if ctx.Err() != nil {
+			return // stopping: the next leader (or start) evaluates again
+		}
+		g.m.commitCond.Fail(g.log, slog.LevelError, "storing evaluation results failed; will retry with the next evaluation", "err", err)
 		g.pending = snapshotBatch(b)
 		return
 	}
+	g.m.commitCond.OK(g.m.log, "storing evaluation results works again")
 	if len(b.Events) > 0 && g.m.onEvents != nil {
 		g.m.onEvents()
 	}
@@ -196,7 +207,7 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 // snapshotBatch copies the alerts of a failed batch, since the live ones
 // keep changing until the retry.
 func snapshotBatch(b *state.Batch) *state.Batch {
-	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events}
+	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events, Status: b.Status}
 	for _, a := range b.Upserts {
 		c.Upserts = append(c.Upserts, a.Clone())
 	}
@@ -221,7 +232,7 @@ func mergeBatches(old, cur *state.Batch) *state.Batch {
 	}
 	apply(old)
 	apply(cur)
-	m := &state.Batch{Group: cur.Group, EvaluatedAt: cur.EvaluatedAt}
+	m := &state.Batch{Group: cur.Group, EvaluatedAt: cur.EvaluatedAt, Status: cur.Status}
 	for _, a := range latest {
 		m.Upserts = append(m.Upserts, a)
 	}
@@ -230,6 +241,19 @@ func mergeBatches(old, cur *state.Batch) *state.Batch {
 	}
 	m.Events = append(append(m.Events, old.Events...), cur.Events...)
 	return m
+}
+
+// status is the group's evaluation at ts as stored for the replicas that
+// do not evaluate: how long it took, and each rule's health.
+func (g *groupRuntime) status(ts time.Time, dur time.Duration) *state.GroupStatus {
+	st := &state.GroupStatus{Group: g.key, LastEval: ts, EvalDuration: dur, Rules: make([]state.RuleStatus, 0, len(g.rules))}
+	for _, rt := range g.rules {
+		rt.mu.RLock()
+		st.Rules = append(st.Rules, state.RuleStatus{RuleID: rt.rule.ID, Health: string(rt.health), LastError: rt.lastError,
+			LastEval: rt.lastEval, EvalDuration: rt.evalDur})
+		rt.mu.RUnlock()
+	}
+	return st
 }
 
 func (rt *ruleRuntime) setHealth(ts time.Time, d time.Duration, err error) {

@@ -36,3 +36,13 @@ func (h *dsHealth) failing() time.Time {
 	defer h.mu.Unlock()
 	return h.failingSince
 }
+
+// seed sets since when the datasource has been failing, unless a failure
+// was already observed: restored state says it was failing.
+func (h *dsHealth) seed(since time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failingSince.IsZero() {
+		h.failingSince = since
+	}
+}

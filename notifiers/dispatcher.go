@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/internal/condlog"
 	"github.com/alerter/alerter/internal/intern"
 	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
@@ -104,6 +105,9 @@ type Dispatcher struct {
 	annots      map[model.Fingerprint]model.LabelSet
 	acksChanged atomic.Bool
 	wake        chan struct{}
+	// readCond and storeCond log failures to read events and to store
+	// flushes once per episode, not once per attempt.
+	readCond, storeCond condlog.Condition
 }
 
 // entry is one alert the dispatcher holds, and the groups it is in (one
@@ -193,8 +197,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	for {
 		now := time.Now()
-		if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
-			d.log.Error("reading alert events", "err", err)
+		if err := d.ingestPending(ctx, now); err != nil {
+			if ctx.Err() == nil {
+				d.readCond.Fail(d.log, slog.LevelError, "reading alert events failed; retrying", "err", err)
+			}
+		} else {
+			d.readCond.OK(d.log, "reading alert events works again")
 		}
 		if d.acksChanged.Swap(false) {
 			d.ackNews(now)
