@@ -94,9 +94,14 @@ type Datasource struct {
 	HTTPClientConfig config.HTTPClientConfig `yaml:",inline"`
 }
 
-// Storage is where state is kept.
+// Storage is where state is kept: SQLite in Path by default, or
+// PostgreSQL, which several replicas share (see Postgres).
 type Storage struct {
 	Path string `yaml:"path,omitempty"`
+	// Postgres, when set, keeps the state in PostgreSQL instead of SQLite,
+	// so that several replicas can run: one leads (evaluates and
+	// notifies), the others serve the API and take over if it dies.
+	Postgres *Postgres `yaml:"postgres,omitempty"`
 }
 
 // Web is the HTTP server.
@@ -248,7 +253,11 @@ func LoadFile(path string) (*Config, error) {
 	}
 	c.File = path
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile} {
+	paths := []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile}
+	if c.Storage.Postgres != nil {
+		paths = append(paths, &c.Storage.Postgres.DSNFile)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -276,6 +285,9 @@ func Parse(b []byte) (*Config, error) {
 		return nil, errs
 	}
 	c.applyGlobals()
+	if c.Storage.Postgres != nil {
+		c.Storage.Postgres.Default()
+	}
 	if errs := c.validate(&doc); len(errs) > 0 {
 		return nil, errs
 	}
@@ -405,6 +417,11 @@ func (c *Config) validate(doc *yaml.Node) strictyaml.Errors {
 	}
 	if c.Silences.Retention <= 0 {
 		add("silences.retention", "must be greater than 0")
+	}
+	if pg := c.Storage.Postgres; pg != nil {
+		if pg.LeaseTTL < model.Duration(MinLeaseTTL) {
+			add("storage.postgres.lease_ttl", fmt.Sprintf("must be at least %s", model.Duration(MinLeaseTTL)))
+		}
 	}
 	return errs
 }

@@ -28,10 +28,7 @@ func (s *Server) acksChanged() {
 	if s.deliv == nil {
 		return
 	}
-	s.deliv.mu.Lock()
-	d := s.deliv.disp
-	s.deliv.mu.Unlock()
-	if d != nil {
+	if d := s.deliv.dispatcher(); d != nil {
 		d.AcksChanged()
 	}
 }
@@ -41,7 +38,7 @@ func (s *Server) acksChanged() {
 func (s *Server) mountAckAPI() error {
 	h, err := ackapi.New(ackapi.Options{
 		Acks:   s.acks,
-		Alerts: s.mgr.Alerts,
+		Alerts: s.currentAlerts,
 		Logger: s.log.With("component", "ackapi"),
 	})
 	if err != nil {

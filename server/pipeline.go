@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alerter/alerter/config"
+	"github.com/alerter/alerter/state"
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/email"
 	"github.com/alerter/alerter/notifiers/inhibit"
@@ -17,27 +18,33 @@ import (
 	"github.com/alerter/alerter/notifiers/webhook"
 )
 
-// pipeline is the notification side: one dispatcher and one sender per
-// integration. A reload builds a new pipeline over the same stores and
+// pipeline is the notification side: the routing tree, the inhibitor and
+// the receivers' integrations of the current configuration, which every
+// replica uses (the API shows routes and inhibitions), and, while this
+// replica leads, one dispatcher and one sender per integration writing
+// through the leadership term's store. A reload builds a new pipeline and
 // swaps it in; the outbox and the notification log carry over.
 type pipeline struct {
 	s *Server
 
-	mu      sync.Mutex
+	mu  sync.Mutex
+	cur *built
+	// The leader's part: set while a term runs.
+	ctx     context.Context
+	term    termStore
+	epoch   int64
 	disp    *notifiers.Dispatcher
 	senders []*notifiers.Sender
-	root    *route.Route
-	ih      *inhibit.Inhibitor
 	cancel  context.CancelFunc
 	done    chan struct{}
-	ctx     context.Context
 }
 
+// built is what a configuration makes of the notification side.
 type built struct {
-	disp    *notifiers.Dispatcher
-	senders []*notifiers.Sender
-	root    *route.Route
-	ih      *inhibit.Inhibitor
+	cfg       *config.Config
+	receivers map[string][]notifiers.ReceiverIntegration
+	root      *route.Route
+	ih        *inhibit.Inhibitor
 }
 
 func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
@@ -46,12 +53,12 @@ func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.disp, p.senders, p.root, p.ih = b.disp, b.senders, b.root, b.ih
+	p.cur = b
 	return p, nil
 }
 
-// build makes the integrations of every receiver, the routing tree, the
-// inhibitor, the dispatcher and the senders for cfg.
+// build makes the integrations of every receiver, the routing tree and the
+// inhibitor for cfg.
 func (p *pipeline) build(cfg *config.Config) (*built, error) {
 	s := p.s
 	tmpl, err := template.New(cfg.Templates...)
@@ -122,69 +129,101 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 			return nil, fmt.Errorf("inhibit_rules: %w", err)
 		}
 	}
-	b := &built{root: root, ih: ih}
+	return &built{cfg: cfg, receivers: receivers, root: root, ih: ih}, nil
+}
+
+// deliverers makes the dispatcher and the senders of b, writing through
+// the term's store.
+func (p *pipeline) deliverers(b *built, ts termStore, epoch int64) (*notifiers.Dispatcher, []*notifiers.Sender, error) {
+	s, cfg := p.s, b.cfg
+	var senders []*notifiers.Sender
 	disp, err := notifiers.NewDispatcher(notifiers.DispatcherOptions{
-		Route:       root,
-		Receivers:   receivers,
-		Inhibitor:   ih,
+		Route:       b.root,
+		Receivers:   b.receivers,
+		Inhibitor:   b.ih,
 		Muter:       s.silences,
 		Acks:        s.acks,
 		Escalations: cfg.Policies(),
-		Events:      s.store,
-		Store:       s.store,
-		Consume:     s.store.MarkDelivered,
+		Events:      ts,
+		Store:       ts,
+		Consume:     ts.MarkDelivered,
 		Logger:      s.log.With("component", "dispatcher"),
 		Registerer:  s.reg,
 		ExternalURL: cfg.Global.ExternalURL,
 		Storm:       notifiers.StormOptions{MaxAlerts: cfg.StormControl.MaxAlerts, Window: time.Duration(cfg.StormControl.Window)},
 		MaxOutbox:   cfg.Delivery.MaxOutbox,
 		OnQueued: func() {
-			for _, sd := range b.senders {
+			for _, sd := range senders {
 				sd.Wake()
 			}
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	b.disp = disp
-	for name, ints := range receivers {
+	claim := func(ctx context.Context, n *state.Notification) error {
+		if err := ts.ClaimNotification(ctx, n); err != nil {
+			return err
+		}
+		// Right before the request: the term is still this replica's by
+		// its own clock (a leader paused past its lease stops here).
+		if !s.elector.Valid(epoch) {
+			return fmt.Errorf("leadership term %d is over by this replica's clock: %w", epoch, state.ErrFenced)
+		}
+		return nil
+	}
+	for name, ints := range b.receivers {
 		for _, in := range ints {
 			sd, err := notifiers.NewSender(notifiers.SenderOptions{
 				Receiver:    name,
 				Integration: in,
-				Store:       s.store,
+				Store:       ts,
 				Logger:      s.log,
 				Registerer:  s.reg,
 				MaxAge:      time.Duration(cfg.Delivery.MaxAge),
+				Claim:       claim,
 			})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			b.senders = append(b.senders, sd)
+			senders = append(senders, sd)
 		}
 	}
-	return b, nil
+	return disp, senders, nil
 }
 
-// run runs the current pipeline until ctx ends.
-func (p *pipeline) run(ctx context.Context) {
+// run delivers for one leadership term until ctx ends, then waits for the
+// dispatcher and the senders to stop.
+func (p *pipeline) run(ctx context.Context, ts termStore, epoch int64) error {
 	p.mu.Lock()
-	p.ctx = ctx
-	p.startLocked()
+	p.ctx, p.term, p.epoch = ctx, ts, epoch
+	err := p.startLocked()
+	if err != nil {
+		p.ctx, p.term = nil, nil
+	}
 	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	<-ctx.Done()
 	p.mu.Lock()
 	done := p.done
+	p.ctx, p.term, p.disp, p.senders = nil, nil, nil, nil
 	p.mu.Unlock()
-	<-done
+	if done != nil {
+		<-done
+	}
+	return nil
 }
 
-func (p *pipeline) startLocked() {
+func (p *pipeline) startLocked() error {
+	disp, senders, err := p.deliverers(p.cur, p.term, p.epoch)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(p.ctx)
 	done := make(chan struct{})
-	disp, senders := p.disp, p.senders
-	p.cancel, p.done = cancel, done
+	p.disp, p.senders, p.cancel, p.done = disp, senders, cancel, done
 	var wg sync.WaitGroup
 	for _, sd := range senders {
 		wg.Add(1)
@@ -198,9 +237,11 @@ func (p *pipeline) startLocked() {
 		}
 	}()
 	go func() { wg.Wait(); close(done) }()
+	return nil
 }
 
-// update swaps in a pipeline for a new configuration.
+// update swaps in a pipeline for a new configuration; while leading, the
+// dispatcher and the senders restart with it.
 func (p *pipeline) update(cfg *config.Config) error {
 	b, err := p.build(cfg)
 	if err != nil {
@@ -208,13 +249,20 @@ func (p *pipeline) update(cfg *config.Config) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cancel != nil {
-		p.cancel()
-		<-p.done
+	if p.ctx == nil {
+		p.cur = b
+		return nil
 	}
-	p.disp, p.senders, p.root, p.ih = b.disp, b.senders, b.root, b.ih
-	if p.ctx != nil {
-		p.startLocked()
+	p.cancel()
+	<-p.done
+	prev := p.cur
+	p.cur = b
+	if err := p.startLocked(); err != nil {
+		p.cur = prev
+		if err2 := p.startLocked(); err2 != nil {
+			p.s.log.Error("restarting delivery with the previous configuration failed", "err", err2)
+		}
+		return err
 	}
 	return nil
 }
@@ -224,14 +272,18 @@ func (p *pipeline) update(cfg *config.Config) error {
 func (p *pipeline) routing() (*route.Route, *inhibit.Inhibitor) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.root, p.ih
+	return p.cur.root, p.cur.ih
+}
+
+// dispatcher returns the running dispatcher, nil when not leading.
+func (p *pipeline) dispatcher() *notifiers.Dispatcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.disp
 }
 
 func (p *pipeline) wake() {
-	p.mu.Lock()
-	d := p.disp
-	p.mu.Unlock()
-	if d != nil {
+	if d := p.dispatcher(); d != nil {
 		d.Wake()
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"time"
 
@@ -45,7 +46,7 @@ func (s *Server) reload(ctx context.Context) error {
 	for _, w := range set.Warnings {
 		s.log.Warn(w.Error())
 	}
-	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
+	if cfg.Datasource.URL != s.cfg.Datasource.URL || !reflect.DeepEqual(cfg.Storage, s.cfg.Storage) ||
 		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences != s.cfg.Silences {
 		s.log.Warn("datasource, storage, listen address and silences.retention changes take effect after a restart")
 	}
@@ -62,6 +63,7 @@ func (s *Server) reload(ctx context.Context) error {
 	if err := s.mgr.Update(ctx, set); err != nil {
 		return err
 	}
+	s.ruleSet = set
 	s.auth.SetTokens(write, read)
 	if err := s.slackInt.configure(s, cfg); err != nil {
 		return err
@@ -174,6 +176,7 @@ func stripUserinfo(raw string) string {
 // prune deletes, every hour, alert events the dispatcher consumed more
 // than an hour ago and notifications delivered more than a day ago, so the
 // store does not grow without bound. Nothing undelivered is ever pruned.
+// The leader does it.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()

@@ -45,11 +45,12 @@ func (s *Server) mountAMAPI(start time.Time) error {
 	ih := &inhibitCache{s: s}
 	h, err := amapi.New(amapi.Options{
 		Silences:      s.silences,
-		Alerts:        s.mgr.Alerts,
+		Alerts:        s.currentAlerts,
 		InhibitedBy:   ih.inhibitedBy,
 		Receivers:     s.receiversOf,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
+		Cluster:       s.clusterStatus,
 		Version:       s.opts.Version,
 		StartTime:     start,
 		Logger:        s.log.With("component", "amapi"),
@@ -75,8 +76,9 @@ func (s *Server) onAlertEvents() {
 
 // maintainSilences expires UntilResolved silences whose alerts resolved,
 // every silenceMaintenanceInterval and after alert events, and deletes
-// expired silences past their retention.
-func (s *Server) maintainSilences(ctx context.Context) {
+// expired silences past their retention. The leader does it, for the term
+// with epoch: it decides from the alerts it evaluates.
+func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 	t := time.NewTicker(silenceMaintenanceInterval)
 	defer t.Stop()
 	for {
@@ -88,8 +90,9 @@ func (s *Server) maintainSilences(ctx context.Context) {
 		case <-t.C:
 			gc = true
 		}
-		// Before state is restored every alert looks resolved.
-		if !s.mgr.Ready() {
+		// Before state is restored every alert looks resolved; and a
+		// replica whose term is over by its own clock decides nothing.
+		if !s.mgr.Ready() || !s.elector.Valid(epoch) {
 			continue
 		}
 		now := time.Now()
@@ -168,7 +171,7 @@ func (c *inhibitCache) inhibitedBy(ls model.LabelSet) []string {
 	c.mu.Lock()
 	if c.snap == nil || c.ih != ih || time.Since(c.at) > time.Second {
 		c.ih, c.at = ih, time.Now()
-		c.snap = ih.Snapshot(firingLabels(c.s.mgr.Alerts()))
+		c.snap = ih.Snapshot(firingLabels(c.s.currentAlerts()))
 	}
 	snap := c.snap
 	c.mu.Unlock()

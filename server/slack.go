@@ -68,7 +68,7 @@ func (a *slackActor) Acknowledge(ctx context.Context, r slack.ActionRequest) (in
 	for _, fp := range r.Fingerprints {
 		fps[fp] = true
 	}
-	sel := ack.Select(a.s.mgr.Alerts(), fps, r.Matchers)
+	sel := ack.Select(a.s.currentAlerts(), fps, r.Matchers)
 	k, err := a.s.acks.Create(ctx, ack.Request{By: r.User, Comment: r.Comment, Matchers: r.Matchers}, sel, time.Now())
 	switch {
 	case errors.Is(err, ack.ErrNoAlerts):

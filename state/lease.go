@@ -15,6 +15,17 @@ var ErrFenced = errors.New("state: fenced: another replica holds the leadership 
 // was delivered (or given up) meanwhile, by this replica or another.
 var ErrNotPending = errors.New("state: the notification is no longer pending")
 
+// Topics of the changes a shared store tells its replicas about (see
+// state/postgres): each names what a replica reloads when another changed
+// it.
+const (
+	TopicSilences = "silences" // silences
+	TopicAcks     = "acks"     // acknowledgements
+	TopicWindows  = "windows"  // maintenance windows created through the API
+	TopicAlerts   = "alerts"   // stored alerts (the leader's evaluations)
+	TopicLease    = "lease"    // the leadership lease changed hands
+)
+
 // Lease is what a store says about the leadership lease. Leadership is
 // handed out by the store: one holder at a time, for a time-to-live the
 // store measures with its own clock, and with an epoch, the fencing token,

@@ -41,6 +41,9 @@ type Options struct {
 	StartTime time.Time
 	// Auth, when set, requires bearer tokens (see Auth).
 	Auth *Auth
+	// RuntimeInfo, when set, adds its fields to runtimeinfo (the storage,
+	// the leadership).
+	RuntimeInfo func() map[string]any
 }
 
 // API is the HTTP handler.
@@ -111,6 +114,11 @@ func writeError(w http.ResponseWriter, code int, typ, msg string) { envelope.Err
 
 func (a *API) runtimeInfo(w http.ResponseWriter, _ *http.Request) {
 	info := map[string]any{"startTime": a.opts.StartTime}
+	if a.opts.RuntimeInfo != nil {
+		for k, v := range a.opts.RuntimeInfo() {
+			info[k] = v
+		}
+	}
 	if a.opts.LastReload != nil {
 		st := a.opts.LastReload()
 		info["reloadConfigSuccess"] = st.Success

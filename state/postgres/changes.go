@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/alerter/alerter/state"
 )
 
 // The change topics: what another replica must reload when it changes.
 const (
-	topicSilences = "silences"
-	topicAcks     = "acks"
-	topicWindows  = "windows"
-	topicAlerts   = "alerts"
-	topicLease    = "lease"
+	topicSilences = state.TopicSilences
+	topicAcks     = state.TopicAcks
+	topicWindows  = state.TopicWindows
+	topicAlerts   = state.TopicAlerts
+	topicLease    = state.TopicLease
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel; the payload is the topic.

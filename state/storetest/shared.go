@@ -15,17 +15,6 @@ import (
 	"github.com/alerter/alerter/state"
 )
 
-// Change topics of a shared store: a change to the silences, the
-// acknowledgements, the maintenance windows created through the API, the
-// stored alerts (and group status), or the lease.
-const (
-	TopicSilences = "silences"
-	TopicAcks     = "acks"
-	TopicWindows  = "windows"
-	TopicAlerts   = "alerts"
-	TopicLease    = "lease"
-)
-
 func shared(t *testing.T, s Store) Shared {
 	t.Helper()
 	sh, ok := s.(Shared)
@@ -82,22 +71,22 @@ func testChangeVersions(t *testing.T, h Harness) {
 		topic string
 		write func() error
 	}{
-		{TopicSilences, func() error {
+		{state.TopicSilences, func() error {
 			return s.SaveSilence(ctx, &silence.Silence{ID: "s", Matchers: parseMatchers(t, `{a="b"}`), StartsAt: T0, EndsAt: T0.Add(time.Hour)})
 		}},
-		{TopicSilences, func() error { return s.DeleteSilences(ctx, []string{"s"}) }},
-		{TopicAcks, func() error {
+		{state.TopicSilences, func() error { return s.DeleteSilences(ctx, []string{"s"}) }},
+		{state.TopicAcks, func() error {
 			return s.SaveAck(ctx, &ack.Ack{Ack: alert.Ack{ID: "k", By: "me", At: T0}, Targets: []ack.Target{{Key: a.Key}}})
 		}},
-		{TopicAcks, func() error { return s.DeleteAcks(ctx, []string{"k"}) }},
-		{TopicWindows, func() error {
+		{state.TopicAcks, func() error { return s.DeleteAcks(ctx, []string{"k"}) }},
+		{state.TopicWindows, func() error {
 			return s.SaveWindow(ctx, silence.Window{Name: "w", Schedule: "0 2 * * *", Duration: 3600, Matchers: parseMatchers(t, `{a="b"}`)})
 		}},
-		{TopicWindows, func() error { return s.DeleteWindow(ctx, "w") }},
-		{TopicAlerts, func() error {
+		{state.TopicWindows, func() error { return s.DeleteWindow(ctx, "w") }},
+		{state.TopicAlerts, func() error {
 			return fenced.Commit(ctx, &state.Batch{Group: "g", EvaluatedAt: T0, Upserts: []*alert.Alert{a}})
 		}},
-		{TopicLease, func() error { return s.ReleaseLease(ctx, "a", l.Epoch) }},
+		{state.TopicLease, func() error { return s.ReleaseLease(ctx, "a", l.Epoch) }},
 	} {
 		before := versions()
 		if err := tc.write(); err != nil {
@@ -150,7 +139,7 @@ func testListenChanges(t *testing.T, h Harness) {
 	waitFor(t, "the listener to hear both writes", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return slices.Contains(heard, TopicSilences) && slices.Contains(heard, TopicAcks)
+		return slices.Contains(heard, state.TopicSilences) && slices.Contains(heard, state.TopicAcks)
 	})
 	cancel()
 	select {
