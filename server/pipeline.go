@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/alerter/alerter/config"
-	"github.com/alerter/alerter/state"
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/email"
 	"github.com/alerter/alerter/notifiers/inhibit"
@@ -16,6 +15,7 @@ import (
 	"github.com/alerter/alerter/notifiers/slack"
 	"github.com/alerter/alerter/notifiers/template"
 	"github.com/alerter/alerter/notifiers/webhook"
+	"github.com/alerter/alerter/state"
 )
 
 // pipeline is the notification side: the routing tree, the inhibitor and
