@@ -57,6 +57,23 @@ func (v *View) Invalidate() {
 	v.mu.Unlock()
 }
 
+// Refresh loads the stored alerts now, so that the copy is recent should
+// the store become unreachable; replicas call it when another replica
+// changed the alerts. On error the last copy stays.
+func (v *View) Refresh(ctx context.Context) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.loadLocked(ctx)
+}
+
+// Seed replaces the copy with alerts this replica held in memory: a leader
+// that steps down (its store may be unreachable) keeps serving them.
+func (v *View) Seed(alerts []*alert.Alert) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.alerts, v.at = alerts, time.Now()
+}
+
 // Stored returns the stored alerts (every state) and group status, loading
 // them first if the copy is stale. The slices are shared: do not modify.
 func (v *View) Stored() ([]*alert.Alert, []state.GroupStatus) {
@@ -65,7 +82,14 @@ func (v *View) Stored() ([]*alert.Alert, []state.GroupStatus) {
 	if !v.at.IsZero() && time.Since(v.at) < v.maxAge {
 		return v.alerts, v.status
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+	_ = v.loadLocked(context.Background())
+	return v.alerts, v.status
+}
+
+// loadLocked loads a new copy; on error it keeps the last one, and, if it
+// has one, serves it for another maxAge before asking the store again.
+func (v *View) loadLocked(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
 	alerts, err := v.src.LoadAlerts(ctx)
 	var status []state.GroupStatus
@@ -75,13 +99,13 @@ func (v *View) Stored() ([]*alert.Alert, []state.GroupStatus) {
 	if err != nil {
 		v.cond.Fail(v.log, slog.LevelWarn, "reading the stored alerts failed; serving the last copy", "err", err)
 		if v.alerts != nil || v.status != nil {
-			v.at = time.Now() // the last copy, for another maxAge: do not hammer the store
+			v.at = time.Now() // do not hammer an unreachable store
 		}
-		return v.alerts, v.status
+		return err
 	}
 	v.cond.OK(v.log, "reading the stored alerts works again")
 	v.alerts, v.status, v.at = alerts, status, time.Now()
-	return v.alerts, v.status
+	return nil
 }
 
 // Alerts returns copies of the stored pending and firing alerts, as the

@@ -52,7 +52,11 @@ func (s *Server) buildCluster(cfg *config.Config) error {
 			case state.TopicAcks:
 				err = s.acks.Reload(ctx)
 			case state.TopicAlerts:
-				s.view.Invalidate()
+				// Loaded now rather than when asked: a recent copy is what
+				// this replica serves should the store become unreachable.
+				if err := s.view.Refresh(ctx); err != nil {
+					s.view.Invalidate()
+				}
 			case state.TopicLease:
 				s.elector.Wake()
 			}
@@ -110,6 +114,9 @@ func (s *Server) lead(ctx context.Context, epoch int64) error {
 	}
 	cancel()
 	s.reloadMu.Lock()
+	// What this replica evaluated stays served (the store may be what
+	// failed) until the store's copy replaces it.
+	s.view.Seed(s.mgr.Alerts())
 	s.mgr.Stop()
 	s.reloadMu.Unlock()
 	wg.Wait()
