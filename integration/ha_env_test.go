@@ -132,7 +132,9 @@ func (e *haEnv) startReplica(r *haReplica) {
 	r.proc.WaitHTTP(e.t, r.url("/-/ready"), 60*time.Second)
 }
 
-func (r *haReplica) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", r.port, path) }
+func (r *haReplica) url(path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", r.port, path)
+}
 
 // requestsFrom counts the webhook requests replica r made.
 func (e *haEnv) requestsFrom(r *haReplica) int {
