@@ -190,3 +190,14 @@ func TestHealthReadyReload(t *testing.T) {
 		t.Errorf("runtimeinfo %v", d)
 	}
 }
+
+func TestRuntimeInfoAdditions(t *testing.T) {
+	api := New(Options{Rules: fakeRules{}, RuntimeInfo: func() map[string]any {
+		return map[string]any{"storage": "postgres", "leader": true, "leaderEpoch": 7}
+	}})
+	_, body := get(t, api, "/api/v1/status/runtimeinfo")
+	d := body["data"].(map[string]any)
+	if d["storage"] != "postgres" || d["leader"] != true || d["leaderEpoch"] != float64(7) || d["startTime"] == nil {
+		t.Errorf("runtimeinfo %v", d)
+	}
+}
