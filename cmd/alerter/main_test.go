@@ -38,6 +38,15 @@ func TestCheckExamples(t *testing.T) {
 	}
 }
 
+// TestCheckHAExample checks the configuration every replica of
+// examples/ha runs.
+func TestCheckHAExample(t *testing.T) {
+	code, out, errs := runCLI("check", "../../examples/ha/alerter.yml")
+	if code != 0 || !strings.Contains(out, "SUCCESS") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
 func TestCheckReportsEveryProblem(t *testing.T) {
 	dir := t.TempDir()
 	bad1 := write(t, dir, "bad1.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n")
