@@ -84,7 +84,9 @@ func (g *groupRuntime) Eval(ctx context.Context, ts time.Time) {
 			g.evalRule(ctx, rt, ts, batch, shared)
 		}
 	}
-	batch.Status = g.status(ts, time.Since(start))
+	if g.m.opts.StoreStatus {
+		batch.Status = g.status(ts, time.Since(start))
+	}
 	g.commit(ctx, batch)
 	dur := time.Since(start)
 	g.mu.Lock()

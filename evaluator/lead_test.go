@@ -99,7 +99,7 @@ func TestStatusStoredWithTheBatch(t *testing.T) {
 	q := &fakeQuerier{}
 	q.set("p > 1", vec(smp(2)))
 	st := openStore(t, t.TempDir())
-	m := newTestManager(t, q, st, nil)
+	m := newTestManager(t, q, st, func(o *Options) { o.StoreStatus = true })
 	startManager(t, m, mustParse(t, `groups:
 - name: g
   rules:

@@ -53,6 +53,10 @@ type Options struct {
 	DatasourceName string
 	// OnEvents is called after events were stored, to wake the deliverer.
 	OnEvents func()
+	// StoreStatus stores each group's evaluation status (rule health, last
+	// evaluation) with its batch, for replicas that do not evaluate and
+	// read it from a shared store.
+	StoreStatus bool
 }
 
 // Manager runs the rule groups and owns their alert state.

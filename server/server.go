@@ -228,6 +228,9 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 		DatasourceDownAfter: downAfter,
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
+		// Followers show the leader's rule health: only a shared store
+		// has followers.
+		StoreStatus: s.backend.shared != nil,
 	}
 }
 
