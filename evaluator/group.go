@@ -175,6 +175,9 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	rt.setHealth(ts, time.Since(start), err)
 }
 
+// commitTimeout bounds storing one evaluation's results.
+const commitTimeout = 5 * time.Second
+
 // commit stores the batch; if that fails the batch is kept and merged into
 // the next one, so no transition or event is lost while the store is down.
 func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
@@ -185,7 +188,12 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	if b.Empty() && b.EvaluatedAt.IsZero() {
 		return
 	}
-	if err := g.m.store.Commit(ctx, b); err != nil {
+	// An evaluation that ran to its end is stored even if a shutdown or
+	// the end of the leadership term began meanwhile: Stop waits for it,
+	// and a term that is over is refused by the store anyway.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := g.m.store.Commit(cctx, b); err != nil {
 		g.m.metrics.commitFailures.Inc()
 		if errors.Is(err, state.ErrFenced) {
 			// Another replica leads now: what this one evaluated is not

@@ -346,3 +346,15 @@ func httpStatus(url string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// waitRecorded waits until every queued notification is recorded as
+// delivered: a replica killed between a receiver's answer and that record
+// is the one case where a crash sends a notification twice, which the
+// drills do not test.
+func (e *haEnv) waitRecorded() {
+	e.t.Helper()
+	waitUntil(e.t, 60*time.Second, "the deliveries to be recorded", func() bool {
+		var n int
+		return e.query(`SELECT count(*) FROM notifications WHERE delivered_at IS NULL`, &n) == nil && n == 0
+	})
+}
