@@ -283,9 +283,11 @@ func TestHAKillLeaderDuringEscalation(t *testing.T) {
 }
 
 // TestHAPausedLeaderIsFenced: the leader is paused (SIGSTOP) longer than
-// its lease with a notification it failed to deliver; another replica takes
-// over and delivers it; once resumed (SIGCONT), the old leader delivers
-// nothing, and follows.
+// its lease while it retries a notification the receiver refuses; another
+// replica takes over and retries it in turn. Resumed (SIGCONT) while the
+// notification is still pending, the old leader sends nothing: its term is
+// over by its own clock and the store refuses it. Once the receiver is
+// back, the notification arrives once.
 func TestHAPausedLeaderIsFenced(t *testing.T) {
 	t.Parallel()
 	e := newHAEnv(t, haRules, defaultNotify, false)
@@ -293,8 +295,7 @@ func TestHAPausedLeaderIsFenced(t *testing.T) {
 	e.prom.WaitForSeries(t, "shared_value", 30*time.Second)
 	e.start()
 	leader := e.waitLeader(nil)
-	// The receiver fails: the leader keeps the notification and retries.
-	e.sink.Fail(1000, 503)
+	e.sink.Fail(1_000_000, 503)
 	e.src.Set("shared_value", inst, 1)
 	waitUntil(t, 90*time.Second, "a failed delivery attempt", func() bool { return e.requestsFrom(leader) > 0 })
 	if err := leader.proc.Signal(syscall.SIGSTOP); err != nil {
@@ -303,18 +304,24 @@ func TestHAPausedLeaderIsFenced(t *testing.T) {
 	paused := time.Now()
 	next := e.waitLeader(leader)
 	t.Logf("%s took over %v after the pause", next.name, time.Since(paused).Round(time.Millisecond))
-	e.sink.Fail(0, 0)
-	e.waitNotified("", "Shared", "firing", 1)
+	waitUntil(t, 90*time.Second, "the new leader to retry the notification", func() bool { return e.requestsFrom(next) > 0 })
 	before := e.requestsFrom(leader)
 	if err := leader.proc.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	// Several of its retry back-offs and evaluations pass.
 	waitUntil(t, 60*time.Second, "the old leader to say it follows", func() bool {
 		var ri runtimeInfo
 		return leader.get("/api/v1/status/runtimeinfo", &ri) == nil && !ri.Leader
 	})
+	// The notification is still pending and the receiver still failing:
+	// several retry rounds and evaluations pass.
 	e.waitEvals(next, "Shared", 5)
+	if n := e.requestsFrom(leader) - before; n != 0 {
+		t.Fatalf("the resumed old leader sent %d requests", n)
+	}
+	e.sink.Fail(0, 0)
+	e.waitNotified("", "Shared", "firing", 1)
+	e.waitEvals(next, "Shared", 3)
 	if n := e.requestsFrom(leader) - before; n != 0 {
 		t.Fatalf("the resumed old leader sent %d requests", n)
 	}
@@ -323,6 +330,12 @@ func TestHAPausedLeaderIsFenced(t *testing.T) {
 	}
 	if ok, _ := next.leads(); !ok {
 		t.Fatal("the new leader lost its lead to the resumed one")
+	}
+	// What stopped the old leader, for the record.
+	for _, line := range strings.Split(leader.proc.Log(), "\n") {
+		if strings.Contains(line, "not sending") || strings.Contains(line, "no longer the leader") || strings.Contains(line, "not stored") {
+			t.Log(line)
+		}
 	}
 }
 
