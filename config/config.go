@@ -125,9 +125,14 @@ type Datasource struct {
 	HTTPClientConfig config.HTTPClientConfig `yaml:",inline"`
 }
 
-// Storage is where state is kept.
+// Storage is where state is kept: SQLite in Path by default, or
+// PostgreSQL, which several replicas share (see Postgres).
 type Storage struct {
 	Path string `yaml:"path,omitempty"`
+	// Postgres, when set, keeps the state in PostgreSQL instead of SQLite,
+	// so that several replicas can run: one leads (evaluates and
+	// notifies), the others serve the API and take over if it dies.
+	Postgres *Postgres `yaml:"postgres,omitempty"`
 }
 
 // Web is the HTTP server.
@@ -407,6 +412,9 @@ func parse(b []byte, dir string) (*Config, Errors) {
 		c.resolvePaths(dir)
 	}
 	c.applyGlobals()
+	if c.Storage.Postgres != nil {
+		c.Storage.Postgres.Default()
+	}
 	c.validate(v)
 	errs := append(decodeErrs, v.errs...)
 	errs = append(errs, nullRegexps(&doc)...)
@@ -419,7 +427,11 @@ func parse(b []byte, dir string) (*Config, Errors) {
 // resolvePaths makes the relative paths of the configuration relative to
 // dir, the configuration file's directory.
 func (c *Config) resolvePaths(dir string) {
-	for _, p := range []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile} {
+	paths := []*string{&c.Web.Auth.TokenFile, &c.Web.Auth.ReadTokenFile, &c.Web.SlackInteractions.SigningSecretFile}
+	if c.Storage.Postgres != nil {
+		paths = append(paths, &c.Storage.Postgres.DSNFile)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -632,6 +644,11 @@ func (c *Config) validate(v *validation) {
 		}
 	}
 	c.validateWeb(add)
+	if pg := c.Storage.Postgres; pg != nil {
+		if pg.LeaseTTL < model.Duration(MinLeaseTTL) {
+			add("storage.postgres.lease_ttl", fmt.Sprintf("must be at least %s", model.Duration(MinLeaseTTL)))
+		}
+	}
 }
 
 // validateEach reports the problems of each integration configuration of

@@ -86,6 +86,9 @@ func (g *groupRuntime) evalObserved(ctx context.Context, ts time.Time, observe f
 	} else {
 		g.evalRules(ctx, ts, batch, observe)
 	}
+	if g.m.opts.StoreStatus {
+		batch.Status = g.status(ts, time.Since(start))
+	}
 	g.commit(ctx, batch)
 	dur := time.Since(start)
 	g.mu.Lock()
@@ -248,6 +251,9 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	return res, err
 }
 
+// commitTimeout bounds storing one evaluation's results.
+const commitTimeout = 5 * time.Second
+
 // commit stores the batch; if that fails the batch is kept and merged into
 // the next one, so no transition or event is lost while the store is down.
 func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
@@ -258,12 +264,27 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	if b.Empty() && b.EvaluatedAt.IsZero() {
 		return
 	}
-	if err := g.m.store.Commit(ctx, b); err != nil {
+	// An evaluation that ran to its end is stored even if a shutdown or
+	// the end of the leadership term began meanwhile: Stop waits for it,
+	// and a term that is over is refused by the store anyway.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := g.m.store.Commit(cctx, b); err != nil {
 		g.m.metrics.commitFailures.Inc()
-		g.log.Error("storing evaluation results failed; will retry with the next evaluation", "err", err)
+		if errors.Is(err, state.ErrFenced) {
+			// Another replica leads now: what this one evaluated is not
+			// its to store, and its loops are about to stop.
+			g.m.commitCond.Fail(g.log, slog.LevelWarn, "evaluation results not stored: this replica is no longer the leader", "err", err)
+			return
+		}
+		if ctx.Err() != nil {
+			return // stopping: the next leader (or start) evaluates again
+		}
+		g.m.commitCond.Fail(g.log, slog.LevelError, "storing evaluation results failed; will retry with the next evaluation", "err", err)
 		g.pending = snapshotBatch(b)
 		return
 	}
+	g.m.commitCond.OK(g.m.log, "storing evaluation results works again")
 	if len(b.Events) > 0 && g.m.onEvents != nil {
 		g.m.onEvents()
 	}
@@ -272,7 +293,7 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 // snapshotBatch copies the alerts of a failed batch, since the live ones
 // keep changing until the retry.
 func snapshotBatch(b *state.Batch) *state.Batch {
-	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events}
+	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events, Status: b.Status}
 	for _, a := range b.Upserts {
 		c.Upserts = append(c.Upserts, a.Clone())
 	}
@@ -297,7 +318,7 @@ func mergeBatches(old, cur *state.Batch) *state.Batch {
 	}
 	apply(old)
 	apply(cur)
-	m := &state.Batch{Group: cur.Group, EvaluatedAt: cur.EvaluatedAt}
+	m := &state.Batch{Group: cur.Group, EvaluatedAt: cur.EvaluatedAt, Status: cur.Status}
 	for _, a := range latest {
 		m.Upserts = append(m.Upserts, a)
 	}
@@ -306,6 +327,19 @@ func mergeBatches(old, cur *state.Batch) *state.Batch {
 	}
 	m.Events = append(append(m.Events, old.Events...), cur.Events...)
 	return m
+}
+
+// status is the group's evaluation at ts as stored for the replicas that
+// do not evaluate: how long it took, and each rule's health.
+func (g *groupRuntime) status(ts time.Time, dur time.Duration) *state.GroupStatus {
+	st := &state.GroupStatus{Group: g.key, LastEval: ts, EvalDuration: dur, Rules: make([]state.RuleStatus, 0, len(g.rules))}
+	for _, rt := range g.rules {
+		rt.mu.RLock()
+		st.Rules = append(st.Rules, state.RuleStatus{RuleID: rt.rule.ID, Health: string(rt.health), LastError: rt.lastError,
+			LastEval: rt.lastEval, EvalDuration: rt.evalDur})
+		rt.mu.RUnlock()
+	}
+	return st
 }
 
 // setHealth records an evaluation's outcome: the rule's health and last

@@ -41,3 +41,13 @@ func (h *dsHealth) failing() time.Time {
 // been failing as unavailable, or zero while it answers (or before the
 // first query).
 func (m *Manager) DatasourceFailingSince() time.Time { return m.health.failing() }
+
+// seed sets since when the datasource has been failing, unless a failure
+// was already observed: restored state says it was failing.
+func (h *dsHealth) seed(since time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failingSince.IsZero() {
+		h.failingSince = since
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/internal/condlog"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/state"
 )
@@ -60,6 +61,10 @@ type Options struct {
 	// EvalHistory is how many evaluations of each rule are kept for the
 	// API (DefaultEvalHistory when 0; negative keeps none).
 	EvalHistory int
+	// StoreStatus stores each group's evaluation status (rule health, last
+	// evaluation) with its batch, for replicas that do not evaluate and
+	// read it from a shared store.
+	StoreStatus bool
 }
 
 // Manager runs the rule groups and owns their alert state.
@@ -74,11 +79,15 @@ type Manager struct {
 	onEvents        func()
 	health          *dsHealth
 	outageTolerance time.Duration
+	// commitCond logs failing commits once per outage, not per group
+	// evaluation.
+	commitCond condlog.Condition
 
 	mu       sync.RWMutex
 	groups   []*groupRuntime
 	internal *groupRuntime
 	byID     map[string]*ruleRuntime
+	set      *rules.Set // the rules last given to Start or Update
 	ctx      context.Context
 	running  bool
 	ready    bool
@@ -149,11 +158,25 @@ func New(opts Options) (*Manager, error) {
 // group's loop. It returns once state is restored; the loops run until ctx
 // ends or Stop is called.
 func (m *Manager) Start(ctx context.Context, set *rules.Set) error {
+	return m.StartWith(ctx, set, m.opts.Store)
+}
+
+// StartWith is Start with the store to restore from and write to until
+// Stop: a leader passes its leadership term's fenced view of the store, so
+// that nothing this Manager does after the term ended is stored. A Manager
+// can be started again after Stop (leadership regained), with the same
+// store or another; it restores from the store each time.
+func (m *Manager) StartWith(ctx context.Context, set *rules.Set, st state.Store) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.running || m.driven {
 		return errors.New("evaluator: already started")
 	}
+	if st == nil {
+		return errors.New("evaluator: no store")
+	}
+	m.store = st
+	m.set = set
 	groups := m.build(set)
 	internal := m.buildInternal()
 	all := groups[:len(groups):len(groups)]
@@ -184,25 +207,44 @@ func (m *Manager) Ready() bool {
 	return m.ready
 }
 
-// Stop ends every group's loop and waits for evaluations in flight.
+// Stop ends every group's loop and waits for evaluations in flight. It
+// writes nothing, and forgets the alerts it held: the store has them, and
+// a replica that stopped evaluating (one that lost its leadership) shows
+// the rules without live state until Start restores it.
 func (m *Manager) Stop() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, g := range m.allGroups() {
 		g.stop()
 	}
-	m.running = false
+	if m.running && m.set != nil {
+		m.define(m.set)
+	}
+	m.running, m.ready = false, false
+}
+
+// define holds set's groups without running them or restoring their state:
+// their definitions are what a replica that does not evaluate shows.
+// Callers hold m.mu.
+func (m *Manager) define(set *rules.Set) {
+	m.set = set
+	m.groups = m.build(set)
+	m.internal = m.buildInternal()
 }
 
 // Update swaps in a new rule set (a reload). State of rules whose ID is in
 // both sets is kept; alerts of removed rules are resolved and forgotten.
-// Groups' loops restart, keeping their phase within the interval.
+// Groups' loops restart, keeping their phase within the interval. On a
+// Manager that is not running it only replaces the rules it shows (and
+// will Start with), writing nothing.
 func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.running {
-		return errors.New("evaluator: not started")
+		m.define(set)
+		return nil
 	}
+	m.set = set
 	newGroups := m.build(set)
 	for _, g := range m.groups {
 		g.stop()
@@ -379,6 +421,13 @@ func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.
 		}
 		rt.states[a.Key.ID] = a
 		restored++
+		if a.Key.RuleID == internalRuleID && a.State != alert.StateInactive && m.opts.DatasourceDownAfter > 0 {
+			// The datasource was failing when this state was stored:
+			// it still is until a query succeeds, so the alert does not
+			// resolve at the first evaluation after a restart or a
+			// failover and fire again later.
+			m.health.seed(a.ActiveAt.Add(-m.opts.DatasourceDownAfter))
+		}
 	}
 	if !batch.Empty() {
 		if err := m.store.Commit(ctx, batch); err != nil {

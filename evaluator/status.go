@@ -10,6 +10,8 @@ import (
 
 // GroupStatus is a read-only snapshot of a group for the API.
 type GroupStatus struct {
+	// Key is the group key (file + ";" + name), as stored.
+	Key          string
 	Name         string
 	File         string
 	Interval     time.Duration
@@ -42,6 +44,7 @@ func (m *Manager) Groups() []GroupStatus {
 	for _, g := range groups {
 		g.mu.RLock()
 		gs := GroupStatus{
+			Key:          g.key,
 			Name:         g.g.Name,
 			File:         g.g.File,
 			Interval:     g.interval,

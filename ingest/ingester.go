@@ -50,9 +50,13 @@ type Options struct {
 	OnEvents func()
 }
 
+// ErrUnavailable marks the errors after which a sender should try again
+// later (HTTP 503): nothing was accepted, and the request was fine.
+var ErrUnavailable = errors.New("unavailable")
+
 // ErrNotReady is returned by Push before Restore has loaded the stored
-// pushed alerts.
-var ErrNotReady = errors.New("pushed alerts are not restored yet")
+// pushed alerts (or after Stop, on a replica that no longer leads).
+var ErrNotReady = fmt.Errorf("pushed alerts are not restored yet: %w", ErrUnavailable)
 
 // Ingester holds the pushed alerts. Its memory is a cache of the store:
 // every change is committed before it is applied.
@@ -115,7 +119,10 @@ func (in *Ingester) SetResolveTimeout(d time.Duration) {
 // were lost, and resolving it now would be a false "resolved". Its sender
 // re-sends it (Prometheus every resend_delay, 1m) or sends its resolution.
 func (in *Ingester) Restore(ctx context.Context, now time.Time) error {
-	stored, err := in.store.LoadAlerts(ctx)
+	in.mu.Lock()
+	st := in.store
+	in.mu.Unlock()
+	stored, err := st.LoadAlerts(ctx)
 	if err != nil {
 		return fmt.Errorf("loading pushed alerts: %w", err)
 	}
@@ -140,6 +147,26 @@ func (in *Ingester) Restore(ctx context.Context, now time.Time) error {
 	in.log.Info("pushed alerts restored", "alerts", n)
 	in.poke()
 	return nil
+}
+
+// StartWith makes st the store pushes are committed to and restores the
+// pushed alerts from it: a leader passes its leadership term's fenced view
+// of the store, so that nothing is stored once the term is over.
+func (in *Ingester) StartWith(ctx context.Context, st Store, now time.Time) error {
+	in.mu.Lock()
+	in.store = st
+	in.mu.Unlock()
+	return in.Restore(ctx, now)
+}
+
+// Stop forgets the pushed alerts: the store holds them, and the next
+// StartWith restores them. Until then Push answers ErrNotReady.
+func (in *Ingester) Stop() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	clear(in.alerts)
+	clear(in.timeout)
+	in.ready = false
 }
 
 // Ready reports whether Restore has run.
@@ -227,6 +254,10 @@ func (in *Ingester) push(ctx context.Context, alerts []Alert, now time.Time) err
 	}
 	if !batch.Empty() {
 		if err := in.store.Commit(ctx, batch); err != nil {
+			if errors.Is(err, state.ErrFenced) {
+				// This replica's leadership term is over.
+				return fmt.Errorf("storing pushed alerts: %w (%w)", err, ErrUnavailable)
+			}
 			return fmt.Errorf("storing pushed alerts: %w", err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/internal/condlog"
 	"github.com/alerter/alerter/internal/intern"
 	"github.com/alerter/alerter/notifiers/escalation"
 	"github.com/alerter/alerter/notifiers/inhibit"
@@ -108,6 +109,9 @@ type Dispatcher struct {
 	// escDirty says a round changed groups since it was built.
 	escSnap  atomic.Pointer[map[string]GroupEscalation]
 	escDirty bool
+	// readCond and storeCond log failures to read events and to store
+	// flushes once per episode, not once per attempt.
+	readCond, storeCond condlog.Condition
 }
 
 // entry is one alert the dispatcher holds, and the groups it is in (one
@@ -229,8 +233,12 @@ func (d *Dispatcher) Load(ctx context.Context, now time.Time) error {
 // false when nothing is scheduled. Run calls it on the wall clock; alerter
 // test and alerter replay call it at the simulated times it returns.
 func (d *Dispatcher) Step(ctx context.Context, now time.Time) (next time.Time, ok bool) {
-	if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
-		d.log.Error("reading alert events", "err", err)
+	if err := d.ingestPending(ctx, now); err != nil {
+		if ctx.Err() == nil {
+			d.readCond.Fail(d.log, slog.LevelError, "reading alert events failed; retrying", "err", err)
+		}
+	} else {
+		d.readCond.OK(d.log, "reading alert events works again")
 	}
 	if d.acksChanged.Swap(false) {
 		d.ackNews(now)

@@ -2,6 +2,8 @@ package notifiers
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -70,9 +72,15 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 	if err := d.o.Store.ApplyFlush(ctx, f); err != nil {
 		// Nothing was stored: the groups flush again shortly, with the
 		// escalation and the log as they were before this round.
-		d.log.Error("storing notifications failed; retrying shortly", "err", err)
-		if err := d.reloadNflog(ctx); err != nil {
-			d.log.Error("reloading the notification log failed", "err", err)
+		if ctx.Err() == nil {
+			level := slog.LevelError
+			if errors.Is(err, state.ErrFenced) {
+				level = slog.LevelWarn // the term is ending; nothing to retry
+			}
+			d.storeCond.Fail(d.log, level, "storing notifications failed; retrying shortly", "err", err)
+		}
+		if err := d.reloadNflog(ctx); err != nil && ctx.Err() == nil {
+			d.log.Debug("reloading the notification log failed", "err", err)
 		}
 		for _, g := range due {
 			sv := saved[g]
@@ -81,6 +89,7 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 		}
 		return
 	}
+	d.storeCond.OK(d.log, "storing notifications works again")
 	// Stored: now the groups may forget what they have told.
 	for _, c := range cleanups {
 		c()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alerter/alerter/internal/condlog"
 	"github.com/alerter/alerter/state"
 )
 
@@ -25,6 +26,11 @@ type SenderOptions struct {
 	// this long (24h): by then newer messages of its group supersede it.
 	MaxAge       time.Duration
 	PollInterval time.Duration
+	// Claim, when set, is asked right before each delivery attempt whether
+	// this sender may still send n: a replica that lost its leadership
+	// gets state.ErrFenced and sends nothing, and a notification another
+	// replica delivered meanwhile is state.ErrNotPending and is skipped.
+	Claim func(ctx context.Context, n *state.Notification) error
 }
 
 // Sender delivers one integration's outbox in order: a notification is
@@ -37,6 +43,9 @@ type Sender struct {
 	metrics *sendMetrics
 	bo      backoff
 	wake    chan struct{}
+	// readCond and claimCond log outbox and claim failures once per
+	// episode, not once per attempt.
+	readCond, claimCond condlog.Condition
 }
 
 // NewSender builds a Sender.
@@ -113,10 +122,11 @@ func (s *Sender) pass(ctx context.Context) (time.Duration, bool) {
 		pend, err := s.o.Store.PendingNotifications(ctx, recv, name, 50)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Error("reading the outbox", "err", err)
+				s.readCond.Fail(s.log, slog.LevelError, "reading the outbox failed; retrying with back-off", "err", err)
 			}
 			return s.bo.next(), true
 		}
+		s.readCond.OK(s.log, "reading the outbox works again")
 		if n, err := s.o.Store.PendingCount(ctx, recv, name); err == nil {
 			s.metrics.depth.WithLabelValues(recv, name).Set(float64(n))
 		}
@@ -142,6 +152,13 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (time.Durat
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := s.o.Store.CompleteNotification(mctx, n, time.Now(), st); err != nil {
+			if errors.Is(err, state.ErrFenced) {
+				// Sent while this replica's term ended (it was paused):
+				// the new leader may send it once more.
+				s.log.Warn("notification sent, but this replica lost its leadership before recording it; the new leader may send it again",
+					"id", n.ID, "group", n.GroupKey, "outcome", outcome)
+				return false
+			}
 			s.log.Error("recording a delivered notification failed", "err", err, "outcome", outcome)
 			return false
 		}
@@ -155,6 +172,25 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (time.Durat
 	}
 	if m.State, err = s.o.Store.IntegrationState(ctx, recv, name, n.GroupKey); err != nil {
 		return s.bo.next(), false
+	}
+	if s.o.Claim != nil {
+		// As late as possible: a replica paused between this check and
+		// the request below sends at most this one notification twice.
+		err := s.o.Claim(ctx, n)
+		switch {
+		case errors.Is(err, state.ErrNotPending):
+			s.log.Debug("notification already delivered; skipped", "id", n.ID, "group", n.GroupKey)
+			return 0, true
+		case errors.Is(err, state.ErrFenced):
+			s.claimCond.Fail(s.log, slog.LevelWarn, "not sending: this replica is no longer the leader", "err", err)
+			return s.bo.next(), false
+		case err != nil:
+			if ctx.Err() == nil {
+				s.claimCond.Fail(s.log, slog.LevelError, "checking leadership before sending failed; retrying with back-off", "err", err)
+			}
+			return s.bo.next(), false
+		}
+		s.claimCond.OK(s.log, "sending again")
 	}
 	if s.bo.failures > 0 {
 		s.metrics.retried.WithLabelValues(recv, name).Inc()

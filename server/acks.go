@@ -30,10 +30,7 @@ func (s *Server) acksChanged() {
 	if s.deliv == nil {
 		return
 	}
-	s.deliv.mu.Lock()
-	d := s.deliv.disp
-	s.deliv.mu.Unlock()
-	if d != nil {
+	if d := s.deliv.dispatcher(); d != nil {
 		d.AcksChanged()
 	}
 }

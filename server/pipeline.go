@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,29 +11,37 @@ import (
 	"github.com/alerter/alerter/notifiers/assemble"
 	"github.com/alerter/alerter/notifiers/inhibit"
 	"github.com/alerter/alerter/notifiers/route"
+	"github.com/alerter/alerter/state"
 )
 
-// pipeline is the notification side: one dispatcher and one sender per
-// integration. A reload builds a new pipeline over the same stores and
+// pipeline is the notification side: the routing tree, the inhibitor and
+// the receivers' integrations of the current configuration, which every
+// replica uses (the API shows routes and inhibitions), and, while this
+// replica leads, one dispatcher and one sender per integration writing
+// through the leadership term's store. A reload builds a new pipeline and
 // swaps it in; the outbox and the notification log carry over.
 type pipeline struct {
 	s *Server
 
-	mu      sync.Mutex
+	mu  sync.Mutex
+	cur *built
+	// The leader's part: set while a term runs.
+	ctx     context.Context
+	term    termStore
+	epoch   int64
 	disp    *notifiers.Dispatcher
 	senders []*notifiers.Sender
-	root    *route.Route
-	ih      *inhibit.Inhibitor
 	cancel  context.CancelFunc
 	done    chan struct{}
-	ctx     context.Context
 }
 
+// built is what a configuration makes of the notification side.
 type built struct {
-	disp    *notifiers.Dispatcher
-	senders []*notifiers.Sender
-	root    *route.Route
-	ih      *inhibit.Inhibitor
+	cfg       *config.Config
+	parts     *assemble.Parts
+	receivers map[string][]notifiers.ReceiverIntegration
+	root      *route.Route
+	ih        *inhibit.Inhibitor
 }
 
 func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
@@ -41,12 +50,12 @@ func newPipeline(s *Server, cfg *config.Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.disp, p.senders, p.root, p.ih = b.disp, b.senders, b.root, b.ih
+	p.cur = b
 	return p, nil
 }
 
-// build makes the integrations of every receiver, the routing tree, the
-// inhibitor, the dispatcher and the senders for cfg.
+// build makes the integrations of every receiver, the routing tree and the
+// inhibitor for cfg.
 func (p *pipeline) build(cfg *config.Config) (*built, error) {
 	s := p.s
 	parts, err := assemble.Build(cfg, assemble.Options{
@@ -57,62 +66,94 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &built{root: parts.Route, ih: parts.Inhibitor}
-	dopts := parts.DispatcherOptions(cfg)
+	return &built{cfg: cfg, parts: parts, receivers: parts.Receivers, root: parts.Route, ih: parts.Inhibitor}, nil
+}
+
+// deliverers makes the dispatcher and the senders of b, writing through
+// the term's store.
+func (p *pipeline) deliverers(b *built, ts termStore, epoch int64) (*notifiers.Dispatcher, []*notifiers.Sender, error) {
+	s, cfg := p.s, b.cfg
+	var senders []*notifiers.Sender
+	dopts := b.parts.DispatcherOptions(cfg)
 	dopts.Muter = s.silences
 	dopts.Acks = s.acks
-	dopts.Events = s.store
-	dopts.Store = s.store
-	dopts.Consume = s.store.MarkDelivered
+	dopts.Events = ts
+	dopts.Store = ts
+	dopts.Consume = ts.MarkDelivered
 	dopts.Logger = s.log.With("component", "dispatcher")
 	dopts.Registerer = s.reg
 	dopts.OnQueued = func() {
-		for _, sd := range b.senders {
+		for _, sd := range senders {
 			sd.Wake()
 		}
 	}
 	disp, err := notifiers.NewDispatcher(dopts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	b.disp = disp
-	for name, ints := range parts.Receivers {
+	claim := func(ctx context.Context, n *state.Notification) error {
+		if err := ts.ClaimNotification(ctx, n); err != nil {
+			return err
+		}
+		// Right before the request: the term is still this replica's by
+		// its own clock (a leader paused past its lease stops here).
+		if !s.elector.Valid(epoch) {
+			return fmt.Errorf("leadership term %d is over by this replica's clock: %w", epoch, state.ErrFenced)
+		}
+		return nil
+	}
+	for name, ints := range b.receivers {
 		for _, in := range ints {
 			sd, err := notifiers.NewSender(notifiers.SenderOptions{
 				Receiver:    name,
 				Integration: in,
-				Store:       s.store,
+				Store:       ts,
 				Logger:      s.log,
 				Registerer:  s.reg,
 				MaxAge:      time.Duration(cfg.Delivery.MaxAge),
+				Claim:       claim,
 			})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			b.senders = append(b.senders, sd)
+			senders = append(senders, sd)
 		}
 	}
-	return b, nil
+	return disp, senders, nil
 }
 
-// run runs the current pipeline until ctx ends.
-func (p *pipeline) run(ctx context.Context) {
+// run delivers for one leadership term until ctx ends, then waits for the
+// dispatcher and the senders to stop.
+func (p *pipeline) run(ctx context.Context, ts termStore, epoch int64) error {
 	p.mu.Lock()
-	p.ctx = ctx
-	p.startLocked()
+	p.ctx, p.term, p.epoch = ctx, ts, epoch
+	err := p.startLocked()
+	if err != nil {
+		p.ctx, p.term = nil, nil
+	}
 	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	<-ctx.Done()
 	p.mu.Lock()
 	done := p.done
+	p.ctx, p.term, p.disp, p.senders = nil, nil, nil, nil
 	p.mu.Unlock()
-	<-done
+	if done != nil {
+		<-done
+	}
+	return nil
 }
 
-func (p *pipeline) startLocked() {
+func (p *pipeline) startLocked() error {
+	disp, senders, err := p.deliverers(p.cur, p.term, p.epoch)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(p.ctx)
 	done := make(chan struct{})
-	disp, senders := p.disp, p.senders
-	p.cancel, p.done = cancel, done
+	p.disp, p.senders, p.cancel, p.done = disp, senders, cancel, done
 	var wg sync.WaitGroup
 	for _, sd := range senders {
 		wg.Add(1)
@@ -126,9 +167,10 @@ func (p *pipeline) startLocked() {
 		}
 	}()
 	go func() { wg.Wait(); close(done) }()
+	return nil
 }
 
-// update swaps in a pipeline for a new configuration.
+// update builds the pipeline of a new configuration and swaps it in.
 func (p *pipeline) update(cfg *config.Config) error {
 	b, err := p.build(cfg)
 	if err != nil {
@@ -138,18 +180,28 @@ func (p *pipeline) update(cfg *config.Config) error {
 	return nil
 }
 
-// swap stops the running pipeline and starts b, which cannot fail: the
-// outbox and the notification log carry over in the store.
+// swap puts b in effect; while leading, the dispatcher and the senders
+// restart with it. The outbox and the notification log carry over in the
+// store. Building b checked everything a configuration can get wrong, so
+// the restart fails only if the deliverers cannot be made at all; then
+// the previous configuration's are started again.
 func (p *pipeline) swap(b *built) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cancel != nil {
-		p.cancel()
-		<-p.done
+	if p.ctx == nil {
+		p.cur = b
+		return
 	}
-	p.disp, p.senders, p.root, p.ih = b.disp, b.senders, b.root, b.ih
-	if p.ctx != nil {
-		p.startLocked()
+	p.cancel()
+	<-p.done
+	prev := p.cur
+	p.cur = b
+	if err := p.startLocked(); err != nil {
+		p.s.log.Error("starting delivery with the new configuration failed; keeping the previous one", "err", err)
+		p.cur = prev
+		if err2 := p.startLocked(); err2 != nil {
+			p.s.log.Error("restarting delivery with the previous configuration failed", "err", err2)
+		}
 	}
 }
 
@@ -158,14 +210,18 @@ func (p *pipeline) swap(b *built) {
 func (p *pipeline) routing() (*route.Route, *inhibit.Inhibitor) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.root, p.ih
+	return p.cur.root, p.cur.ih
+}
+
+// dispatcher returns the running dispatcher, nil when not leading.
+func (p *pipeline) dispatcher() *notifiers.Dispatcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.disp
 }
 
 func (p *pipeline) wake() {
-	p.mu.Lock()
-	d := p.disp
-	p.mu.Unlock()
-	if d != nil {
+	if d := p.dispatcher(); d != nil {
 		d.Wake()
 	}
 }

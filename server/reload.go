@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"time"
 
@@ -52,6 +53,8 @@ func (s *Server) reload(ctx context.Context) error {
 	if err := s.mgr.Update(ctx, next.rules); err != nil {
 		return err
 	}
+	s.ruleSet = next.rules
+	s.pushToken = next.writeToken
 	s.deliv.swap(next.pipeline)
 	s.auth.SetTokens(next.writeToken, next.readToken)
 	_ = s.origins.SetAllowed(next.cfg.Global.ExternalURL, next.cfg.Web.AllowedOrigins) // checked in prepareReload
@@ -122,7 +125,7 @@ func (s *Server) prepareReload() (*prepared, error) {
 		return nil, fmt.Errorf("loading rules: %w", err)
 	}
 	logRuleWarnings(s.log, p.rules.Warnings)
-	if cfg.Datasource.URL != s.cfg.Datasource.URL || cfg.Storage.Path != s.cfg.Storage.Path ||
+	if cfg.Datasource.URL != s.cfg.Datasource.URL || !reflect.DeepEqual(cfg.Storage, s.cfg.Storage) ||
 		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences.Retention != s.cfg.Silences.Retention ||
 		cfg.Web.ReadTimeout != s.cfg.Web.ReadTimeout || cfg.Web.WriteTimeout != s.cfg.Web.WriteTimeout || cfg.Web.IdleTimeout != s.cfg.Web.IdleTimeout ||
 		!sameRemoteWrite(cfg, s.cfg) {
@@ -257,6 +260,7 @@ func stripUserinfo(raw string) string {
 // prune deletes, every hour, alert events the dispatcher consumed more
 // than an hour ago and notifications delivered more than a day ago, so the
 // store does not grow without bound. Nothing undelivered is ever pruned.
+// The leader does it.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()

@@ -1,6 +1,8 @@
 // Package server wires alerter's parts into one service that a test can
 // start in-process: state store, datasource, evaluator, delivery and the
-// HTTP API, plus reload and rule-file watching.
+// HTTP API, plus reload and rule-file watching. With a store that several
+// replicas share, it also wires the leader loop (package cluster): every
+// replica serves the API, and only the leader evaluates and delivers.
 package server
 
 import (
@@ -19,6 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/ack"
+	"github.com/alerter/alerter/cluster"
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
@@ -26,7 +29,7 @@ import (
 	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/silence"
-	"github.com/alerter/alerter/state/sqlite"
+	"github.com/alerter/alerter/state"
 	"github.com/alerter/alerter/web"
 )
 
@@ -43,31 +46,42 @@ type Options struct {
 
 // Server is a running alerter.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	reg   *prometheus.Registry
-	cfg   *config.Config
-	store *sqlite.Store
-	mgr   *evaluator.Manager
-	// ingest holds the alerts pushed to the API.
+	opts    Options
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	cfg     *config.Config
+	backend *backend
+	store   stateStore
+	mgr     *evaluator.Manager
+	// ingest holds the alerts pushed to the API (while leading).
 	ingest *ingest.Ingester
 	// rw writes recorded samples and ALERTS series to remote_write.
-	rw    *remotewrite.Writer
-	deliv *pipeline
-	api   *web.API
-	auth  *web.Auth
-	ln    net.Listener
-
+	rw      *remotewrite.Writer
+	deliv   *pipeline
+	api     *web.API
+	auth    *web.Auth
+	ln      net.Listener
 	origins *web.Origins
+	// pushToken is the write token, sent when a follower forwards pushed
+	// alerts to the leader (guarded by reloadMu).
+	pushToken string
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
 	acks        *ack.Acks
 	slackInt    slackInteractions
 
-	pending *rules.Set
+	// The cluster: this replica, its leader loop, the cached view of the
+	// stored alerts it serves while not leading, and (shared store only)
+	// the change watcher and the heartbeat.
+	self      state.Replica
+	elector   *cluster.Elector
+	view      *cluster.View
+	watcher   *cluster.Watcher
+	heartbeat *cluster.Heartbeat
 
 	reloadMu   sync.Mutex
+	ruleSet    *rules.Set // the rules in effect (guarded by reloadMu)
 	reloadStat web.ReloadStatus
 	rulesHash  string
 
@@ -128,90 +142,92 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(sqlite.Options{Dir: cfg.Storage.Path, Logger: s.log})
+	b, err := openBackend(cfg, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("opening state store: %w", err)
 	}
-	s.store = st
-	if err := s.openSilences(cfg); err != nil {
-		_ = st.Close()
+	s.backend, s.store = b, b.store
+	if err := s.build(cfg, ds, set); err != nil {
+		_ = b.store.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// build makes every part over the opened store.
+func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set) error {
+	b := s.backend
+	if err := s.openSilences(cfg); err != nil {
+		return err
 	}
 	if err := s.openAcks(cfg); err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
 	if err := s.openIngest(cfg); err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
-
-	s.deliv, err = newPipeline(s, cfg)
-	if err != nil {
-		_ = st.Close()
-		return nil, err
+	var err error
+	if s.deliv, err = newPipeline(s, cfg); err != nil {
+		return err
 	}
-	s.mgr, err = evaluator.New(evalOptions(cfg, ds, st, s))
-	if err != nil {
-		_ = st.Close()
-		return nil, err
+	if s.mgr, err = evaluator.New(evalOptions(cfg, ds, b.store, s)); err != nil {
+		return err
 	}
-	s.pending = set
+	// The rules are shown at once; they run while this replica leads.
+	if err := s.mgr.Update(context.Background(), set); err != nil {
+		return err
+	}
+	s.ruleSet = set
+	if err := s.buildCluster(cfg); err != nil {
+		return err
+	}
 	start := time.Now()
 	write, read, err := cfg.Web.Auth.Tokens()
 	if err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
 	s.auth = &web.Auth{}
 	s.auth.SetTokens(write, read)
+	s.pushToken = write
 	s.origins = &web.Origins{}
 	if err := s.origins.SetAllowed(cfg.Global.ExternalURL, cfg.Web.AllowedOrigins); err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
 	s.api = web.New(web.Options{
-		Auth:       s.auth,
-		Origins:    s.origins,
-		Rules:      s.mgr,
-		Ready:      s.ready,
-		Reload:     s.Reload,
-		LastReload: s.lastReload,
-		Metrics:    promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
-		Logger:     s.log,
-		StartTime:  start,
+		Auth:        s.auth,
+		Origins:     s.origins,
+		Rules:       ruleSource{s},
+		Ready:       s.ready,
+		Reload:      s.Reload,
+		LastReload:  s.lastReload,
+		Metrics:     promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}),
+		Logger:      s.log,
+		StartTime:   start,
+		RuntimeInfo: s.runtimeInfo,
 		// Pushed alerts: Alertmanager's API v1 shape, and the listing.
-		PushedAlerts: s.ingest.Alerts,
-		Push:         s.ingest,
+		PushedAlerts: s.pushedAlerts,
+		Push:         pushRouter{s},
 		Datasource: func() web.DatasourceStatus {
 			s.reloadMu.Lock()
 			u := s.cfg.Datasource.URL
 			s.reloadMu.Unlock()
 			return web.DatasourceStatus{URL: redactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
 		},
-		Storage: "sqlite:" + cfg.Storage.Path,
 	})
 	if err := s.mountAMAPI(start); err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
 	if err := s.mountAckAPI(); err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
 	if err := s.slackInt.configure(s, cfg); err != nil {
-		_ = st.Close()
-		return nil, err
+		return err
 	}
 	s.api.Handle("/slack/interactions", &s.slackInt)
-	if err := s.mountUI(); err != nil {
-		_ = st.Close()
-		return nil, err
-	}
-	return s, nil
+	return s.mountUI()
 }
 
-func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *Server) evaluator.Options {
+func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Server) evaluator.Options {
 	ext := model.LabelSet{}
 	for k, v := range cfg.Global.ExternalLabels {
 		ext[model.LabelName(k)] = model.LabelValue(v)
@@ -244,7 +260,10 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 		DatasourceDownAfter: downAfter,
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
-		Appender:            s.appender(),
+		// Followers show the leader's rule health: only a shared store
+		// has followers.
+		StoreStatus: s.backend.shared != nil,
+		Appender:    s.appender(),
 	}
 }
 
@@ -289,8 +308,10 @@ func (s *Server) Listen() error {
 	return nil
 }
 
-// Run restores state, starts evaluating and delivering, serves HTTP, and
-// returns when ctx ends (after a graceful shutdown) or the server fails.
+// Run serves HTTP and runs the leader loop: while this replica holds the
+// leadership lease (always, with SQLite) it restores state, evaluates and
+// delivers. It returns when ctx ends (after a graceful shutdown, which
+// hands the leadership over) or the server fails.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.store.Close()
 	if err := s.Listen(); err != nil {
@@ -299,39 +320,31 @@ func (s *Server) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	if err := s.mgr.Start(ctx, s.pending); err != nil {
-		return err
-	}
-	if err := s.ingest.Restore(ctx, time.Now()); err != nil {
-		s.mgr.Stop()
-		return err
-	}
 	// A reload (SIGHUP) may already run: s.cfg is read under its lock.
 	s.reloadMu.Lock()
 	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
-	s.pending = nil
 	startCfg := s.cfg
 	s.reloadMu.Unlock()
-	dsName, storagePath := redactedURL(startCfg.Datasource.URL), startCfg.Storage.Path
 
 	var wg sync.WaitGroup
-	wg.Add(6)
-	go func() { defer wg.Done(); s.deliv.run(ctx) }()
-	go func() { defer wg.Done(); s.rw.Run(ctx) }()
-	go func() { defer wg.Done(); s.ingest.Run(ctx) }()
-	go func() { defer wg.Done(); s.watchRuleFiles(ctx) }()
-	go func() { defer wg.Done(); s.prune(ctx) }()
-	go func() { defer wg.Done(); s.maintainSilences(ctx) }()
+	wg.Go(func() { s.watchRuleFiles(ctx) })
+	wg.Go(func() { s.rw.Run(ctx) })
+	wg.Go(func() { s.elector.Run(ctx) })
+	if s.watcher != nil {
+		wg.Go(func() { s.watcher.Run(ctx) })
+		wg.Go(func() { s.heartbeat.Run(ctx) })
+	}
 
-	srv := web.NewHTTPServer(s.api, web.Timeouts{
+	srv := web.NewHTTPServer(markForwarded(s.api), web.Timeouts{
 		Read:  time.Duration(startCfg.Web.ReadTimeout),
 		Write: time.Duration(startCfg.Web.WriteTimeout),
 		Idle:  time.Duration(startCfg.Web.IdleTimeout),
 	}, s.log.With("component", "http"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
-	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", dsName, "storage", storagePath)
+	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", redactedURL(startCfg.Datasource.URL),
+		"storage", s.backend.kind, "location", s.backend.where, "replica", s.self.Name)
 	s.warnIfOpen(startCfg)
 
 	var err error
@@ -345,8 +358,7 @@ func (s *Server) Run(ctx context.Context) error {
 	shutCtx, c2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer c2()
 	_ = srv.Shutdown(shutCtx)
-	s.mgr.Stop()
-	cancel()
+	cancel() // the leader's work stops, then the lease is released
 	wg.Wait()
 	s.log.Info("alerter stopped")
 	return err

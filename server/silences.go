@@ -55,7 +55,8 @@ func (s *Server) mountAMAPI(start time.Time) error {
 		TimeMutedBy:   s.timeMutedBy,
 		ReceiverNames: s.receiverNames,
 		ConfigYAML:    s.configYAML,
-		Push:          s.ingest,
+		Push:          pushRouter{s},
+		Cluster:       s.clusterStatus,
 		Version:       s.opts.Version,
 		StartTime:     start,
 		Logger:        s.log.With("component", "amapi"),
@@ -81,8 +82,9 @@ func (s *Server) onAlertEvents() {
 
 // maintainSilences expires UntilResolved silences whose alerts resolved,
 // every silenceMaintenanceInterval and after alert events, and deletes
-// expired silences past their retention.
-func (s *Server) maintainSilences(ctx context.Context) {
+// expired silences past their retention. The leader does it, for the term
+// with epoch: it decides from the alerts it evaluates.
+func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 	t := time.NewTicker(silenceMaintenanceInterval)
 	defer t.Stop()
 	for {
@@ -94,8 +96,9 @@ func (s *Server) maintainSilences(ctx context.Context) {
 		case <-t.C:
 			gc = true
 		}
-		// Before state is restored every alert looks resolved.
-		if !s.ready() {
+		// Before state is restored every alert looks resolved; and a
+		// replica whose term is over by its own clock decides nothing.
+		if !s.mgr.Ready() || !s.ingest.Ready() || !s.elector.Valid(epoch) {
 			continue
 		}
 		now := time.Now()

@@ -56,9 +56,7 @@ func (s *Server) groupsOf(ls model.LabelSet) []amapi.GroupRef {
 // escalationOf reads a group's escalation progress from the running
 // dispatcher.
 func (s *Server) escalationOf(groupKey string) (amapi.Escalation, bool) {
-	s.deliv.mu.Lock()
-	d := s.deliv.disp
-	s.deliv.mu.Unlock()
+	d := s.deliv.dispatcher()
 	if d == nil {
 		return amapi.Escalation{}, false
 	}

@@ -30,6 +30,8 @@ type Batch struct {
 	Deletes []alert.Key
 	// Events are appended to the outbox.
 	Events []*alert.Event
+	// Status, when set, replaces the group's stored evaluation status.
+	Status *GroupStatus
 }
 
 // Store persists alert state and the outbox. The embedded default is SQLite

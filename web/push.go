@@ -42,7 +42,7 @@ func (a *API) postAlerts(w http.ResponseWriter, r *http.Request) {
 		envelope.JSON(w, http.StatusOK, envelope.Body{Status: "success"})
 	case errors.As(err, &reqErr), errors.As(err, &valErr):
 		writeError(w, http.StatusBadRequest, "bad_data", err.Error())
-	case errors.Is(err, ingest.ErrNotReady):
+	case errors.Is(err, ingest.ErrUnavailable):
 		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 	default:
 		a.opts.Logger.Error("storing pushed alerts failed", "err", err)

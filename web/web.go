@@ -73,6 +73,9 @@ type Options struct {
 	// MaxBodyBytes bounds every request body, whatever the route
 	// (DefaultMaxBodyBytes when 0); handlers bound theirs further.
 	MaxBodyBytes int64
+	// RuntimeInfo, when set, adds its fields to runtimeinfo (the storage,
+	// the leadership).
+	RuntimeInfo func() map[string]any
 }
 
 // DefaultMaxBodyBytes is the largest request body any route accepts: the
@@ -178,6 +181,11 @@ func writeError(w http.ResponseWriter, code int, typ, msg string) { envelope.Err
 
 func (a *API) runtimeInfo(w http.ResponseWriter, _ *http.Request) {
 	info := map[string]any{"startTime": a.opts.StartTime}
+	if a.opts.RuntimeInfo != nil {
+		for k, v := range a.opts.RuntimeInfo() {
+			info[k] = v
+		}
+	}
 	if a.opts.LastReload != nil {
 		st := a.opts.LastReload()
 		info["reloadConfigSuccess"] = st.Success
@@ -194,7 +202,7 @@ func (a *API) runtimeInfo(w http.ResponseWriter, _ *http.Request) {
 		}
 		info["datasource"] = d
 	}
-	if a.opts.Storage != "" {
+	if _, ok := info["storage"]; !ok && a.opts.Storage != "" {
 		info["storage"] = a.opts.Storage
 	}
 	writeData(w, info)

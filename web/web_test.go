@@ -272,3 +272,14 @@ func TestRuntimeInfoDatasourceAndStorage(t *testing.T) {
 		t.Errorf("failing datasource %v", ds)
 	}
 }
+
+func TestRuntimeInfoAdditions(t *testing.T) {
+	api := New(Options{Rules: fakeRules{}, RuntimeInfo: func() map[string]any {
+		return map[string]any{"storage": "postgres", "leader": true, "leaderEpoch": 7}
+	}})
+	_, body := get(t, api, "/api/v1/status/runtimeinfo")
+	d := body["data"].(map[string]any)
+	if d["storage"] != "postgres" || d["leader"] != true || d["leaderEpoch"] != float64(7) || d["startTime"] == nil {
+		t.Errorf("runtimeinfo %v", d)
+	}
+}

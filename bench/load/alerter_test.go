@@ -1,6 +1,7 @@
 package load
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ datasource:
   timeout: 2m
 rule_files: [%s]
 storage:
-  path: %s
+%s
 web:
   listen_address: %s
   rule_file_check_interval: 0s
@@ -60,7 +61,18 @@ func (b *bench) startAlerter(t *testing.T, o alerterOptions) *alerterProc {
 	dir := t.TempDir()
 	port := promtest.FreePort(t)
 	cfgPath := filepath.Join(dir, "alerter.yml")
-	cfg := b.alerterYAML(o, filepath.Join(dir, "data"), fmt.Sprintf("127.0.0.1:%d", port))
+	storage := "  path: " + filepath.Join(dir, "data")
+	if b.pg != nil {
+		dsn, err := b.pg.CreateDB(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "pg.dsn"), []byte(dsn), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		storage = "  postgres:\n    dsn_file: " + filepath.Join(dir, "pg.dsn")
+	}
+	cfg := b.alerterYAML(o, storage, fmt.Sprintf("127.0.0.1:%d", port))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alerter/alerter/internal/pgtest"
 	"github.com/alerter/alerter/internal/promtest"
 )
 
@@ -19,6 +20,8 @@ type bench struct {
 	prom     *promtest.Prometheus
 	promOpts promtest.Options
 	bin      string
+	// pg is the PostgreSQL alerter runs on (Config.Storage "postgres").
+	pg *pgtest.Server
 	// poll is how often progress is checked while waiting for evaluations.
 	poll time.Duration
 }
@@ -32,6 +35,9 @@ func newBench(t *testing.T, cfg Config) *bench {
 		b.poll = 100 * time.Millisecond
 	}
 	b.bin = promtest.BuildAlerter(t)
+	if cfg.Storage == StoragePostgres {
+		b.pg = pgtest.New(t, pgtest.Options{Durable: true})
+	}
 	b.src = promtest.NewSource(t)
 	b.src.SetMany(loadGauges(cfg.StoredSeries))
 	if cfg.Has(ScenarioStorm) {

@@ -21,6 +21,16 @@ const (
 	EnvInterval = "ALERTER_BENCH_LOAD_INTERVAL"
 	// EnvOut names a file that receives the report too.
 	EnvOut = "ALERTER_BENCH_LOAD_OUT"
+	// EnvStorage is the state store alerter runs on: "sqlite" (default)
+	// or "postgres", a PostgreSQL from Debian's package that the harness
+	// starts with production durability (fsync, synchronous commit).
+	EnvStorage = "ALERTER_BENCH_LOAD_STORAGE"
+)
+
+// State stores the harness can run alerter on.
+const (
+	StorageSQLite   = "sqlite"
+	StoragePostgres = "postgres"
 )
 
 // Scenario names.
@@ -53,6 +63,8 @@ func (c ScaleCase) String() string { return fmt.Sprintf("%dx%s", c.Rules, countS
 type Config struct {
 	// Full is false for the smoke run of `make test`.
 	Full bool
+	// Storage is StorageSQLite or StoragePostgres.
+	Storage string
 	// Scenarios to run, in this order.
 	Scenarios []string
 
@@ -145,6 +157,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c := Smoke()
 	if v := getenv(EnvFull); v != "" && v != "0" {
 		c = Full()
+	}
+	switch v := getenv(EnvStorage); v {
+	case "", StorageSQLite:
+		c.Storage = StorageSQLite
+	case StoragePostgres:
+		c.Storage = StoragePostgres
+	default:
+		return Config{}, fmt.Errorf("%s: unknown store %q (want sqlite or postgres)", EnvStorage, v)
 	}
 	if v := getenv(EnvScenarios); v != "" {
 		c.Scenarios = nil

@@ -10,8 +10,11 @@ func TestFromEnv(t *testing.T) {
 		return func(k string) string { return kv[k] }
 	}
 	c, err := FromEnv(env(nil))
-	if err != nil || c.Full {
-		t.Fatalf("no variables: full=%v, err=%v; want the smoke run", c.Full, err)
+	if err != nil || c.Full || c.Storage != StorageSQLite {
+		t.Fatalf("no variables: full=%v, storage=%q, err=%v; want the smoke run on SQLite", c.Full, c.Storage, err)
+	}
+	if c, err := FromEnv(env(map[string]string{EnvStorage: "postgres"})); err != nil || c.Storage != StoragePostgres {
+		t.Fatalf("%s=postgres: storage=%q, err=%v", EnvStorage, c.Storage, err)
 	}
 	c, err = FromEnv(env(map[string]string{
 		EnvFull:      "1",
@@ -33,6 +36,7 @@ func TestFromEnv(t *testing.T) {
 		{EnvScale: "1000x500k"}, // 500 per rule: no such slice label
 		{EnvInterval: "10ms"},   // below 1s
 		{EnvScale: "5x5k"},      // smoke: 1 slice of 1000 for 5 rules a group
+		{EnvStorage: "mysql"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("FromEnv(%v): no error", bad)

@@ -24,9 +24,9 @@ func preamble(t *testing.T, b *bench) []string {
 	return []string{
 		fmt.Sprintf("Load harness run %s, mode %s.", time.Now().UTC().Format("2006-01-02 15:04 MST"), mode),
 		"",
-		fmt.Sprintf("Machine: %s, %d CPUs, %s memory; %s; Prometheus %s (%s series stored, scraped every %s).",
+		fmt.Sprintf("Machine: %s, %d CPUs, %s memory; %s; Prometheus %s (%s series stored, scraped every %s); alerter's state on %s.",
 			cpuModel(), runtime.NumCPU(), memTotal(), runtime.Version(), promVersion,
-			thousands(b.cfg.StoredSeries), b.cfg.ScrapeInterval),
+			thousands(b.cfg.StoredSeries), b.cfg.ScrapeInterval, b.cfg.Storage),
 	}
 }
 

@@ -18,6 +18,7 @@ type runFlags struct {
 	datasourceURL      string
 	rules              stringList
 	storagePath        string
+	postgresDSN        string
 	listenAddress      string
 	evaluationInterval time.Duration
 	logFormat          string
@@ -41,6 +42,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.datasourceURL, "datasource.url", "", "Prometheus URL (default "+config.DefaultDatasourceURL+")")
 	fs.Var(&f.rules, "rules", "rule file glob; repeatable; replaces the config's rule_files")
 	fs.StringVar(&f.storagePath, "storage.path", "", "state directory (default ./"+config.DefaultStoragePath+")")
+	fs.StringVar(&f.postgresDSN, "storage.postgres.dsn", "", "keep state in this PostgreSQL database, shared by several replicas, instead of SQLite\n(prefer storage.postgres.dsn_file in the config: a password here shows in the process list)")
 	fs.StringVar(&f.listenAddress, "web.listen-address", "", "HTTP listen address (default "+config.DefaultListenAddress+")")
 	fs.DurationVar(&f.evaluationInterval, "evaluation-interval", 0, "default group evaluation interval (default 1m)")
 	fs.StringVar(&f.logFormat, "log.format", "logfmt", "log format: logfmt or json")
@@ -75,6 +77,13 @@ func (f *runFlags) loadConfig() (*config.Config, error) {
 	}
 	if f.storagePath != "" {
 		cfg.Storage.Path = f.storagePath
+	}
+	if f.postgresDSN != "" {
+		if cfg.Storage.Postgres == nil {
+			cfg.Storage.Postgres = &config.Postgres{}
+			cfg.Storage.Postgres.Default()
+		}
+		cfg.Storage.Postgres.DSN = f.postgresDSN
 	}
 	if f.listenAddress != "" {
 		cfg.Web.ListenAddress = f.listenAddress

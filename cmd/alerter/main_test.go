@@ -41,6 +41,15 @@ func TestCheckExamples(t *testing.T) {
 	}
 }
 
+// TestCheckHAExample checks the configuration every replica of
+// examples/ha runs.
+func TestCheckHAExample(t *testing.T) {
+	code, out, errs := runCLI("check", "../../examples/ha/alerter.yml")
+	if code != 0 || !strings.Contains(out, "SUCCESS") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
 func TestCheckReportsEveryProblem(t *testing.T) {
 	dir := t.TempDir()
 	bad1 := write(t, dir, "bad1.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n")
@@ -92,8 +101,24 @@ func TestRunFlagsOverrideConfig(t *testing.T) {
 	}
 	f = runFlags{}
 	c, err = f.loadConfig()
-	if err != nil || c.Datasource.URL != "http://localhost:9090" || c.Storage.Path != "data" {
+	if err != nil || c.Datasource.URL != "http://localhost:9090" || c.Storage.Path != "data" || c.Storage.Postgres != nil {
 		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	// --storage.postgres.dsn switches to PostgreSQL, with the defaults,
+	// and wins over dsn_file.
+	f = runFlags{postgresDSN: "postgres://a:b@db/alerter"}
+	c, err = f.loadConfig()
+	if err != nil || c.Storage.Postgres == nil || c.Storage.Postgres.DSN != "postgres://a:b@db/alerter" || c.Storage.Postgres.LeaseTTL == 0 {
+		t.Fatalf("--storage.postgres.dsn: %+v %v", c.Storage.Postgres, err)
+	}
+	cfg = write(t, dir, "pg.yml", "storage:\n  postgres:\n    dsn_file: pg.dsn\n    lease_ttl: 5s\n")
+	f = runFlags{configFile: cfg, postgresDSN: "postgres://flag"}
+	c, err = f.loadConfig()
+	if err != nil || c.Storage.Postgres.DSN != "postgres://flag" || c.Storage.Postgres.LeaseTTL.String() != "5s" {
+		t.Fatalf("flag over dsn_file: %+v %v", c.Storage.Postgres, err)
+	}
+	if dsn, err := c.Storage.Postgres.ConnString(); err != nil || dsn != "postgres://flag" {
+		t.Fatalf("ConnString = %q, %v", dsn, err)
 	}
 }
 

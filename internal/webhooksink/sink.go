@@ -43,11 +43,79 @@ type Sink struct {
 	failStatus int           //
 	down       bool          // connections are dropped unanswered
 	changed    chan struct{} // closed and replaced on every change
+	holdN      int           // the next holdN valid requests wait for Release
+	held       int           // requests waiting now
+	aborted    int           // held requests whose client went away
+	release    chan struct{} // closed by Release
 }
 
 // New returns a Sink; serve it with an http.Server or httptest.NewServer.
 func New(opts Options) *Sink {
-	return &Sink{opts: opts, changed: make(chan struct{})}
+	return &Sink{opts: opts, changed: make(chan struct{}), release: make(chan struct{})}
+}
+
+// Hold makes the next n valid requests wait, read but unanswered, until
+// Release, as a receiver that is slow to answer: a notification stays in
+// flight. A held request whose client goes away meanwhile (it was killed)
+// is not stored: its sender never learnt it was delivered, so it counts as
+// not delivered (see Aborted).
+func (s *Sink) Hold(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdN = n
+}
+
+// Held counts the requests waiting for Release now.
+func (s *Sink) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// Aborted counts the held requests whose client went away before Release.
+func (s *Sink) Aborted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.aborted
+}
+
+// Release answers the held requests (storing their payloads) and stops
+// holding.
+func (s *Sink) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdN = 0
+	close(s.release)
+	s.release = make(chan struct{})
+}
+
+// hold waits, for a held request, until Release or the client goes away;
+// it reports whether to answer.
+func (s *Sink) hold(r *http.Request) bool {
+	s.mu.Lock()
+	if s.holdN == 0 {
+		s.mu.Unlock()
+		return true
+	}
+	s.holdN--
+	s.held++
+	release := s.release
+	s.notify()
+	s.mu.Unlock()
+	answer := true
+	select {
+	case <-release:
+	case <-r.Context().Done():
+		answer = false
+	}
+	s.mu.Lock()
+	s.held--
+	if !answer {
+		s.aborted++
+	}
+	s.notify()
+	s.mu.Unlock()
+	return answer
 }
 
 // Fail makes the next n requests fail with the HTTP status (503 if status
@@ -169,6 +237,11 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.reject(err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// Held after the body was read, so that the server notices when the
+	// client goes away.
+	if !s.hold(r) {
 		return
 	}
 	s.store(p)

@@ -240,3 +240,53 @@ func TestOnPayload(t *testing.T) {
 		t.Fatal("OnPayload not called before the response")
 	}
 }
+
+// TestHold keeps a request in flight until Release; a held request whose
+// client gives up is not stored.
+func TestHold(t *testing.T) {
+	s := New(Options{Lenient: true})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	post := func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(`{"status":"firing"}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	wait := func(cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatal("timed out")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	s.Hold(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan error, 1)
+	go func() { gone <- post(ctx) }()
+	wait(func() bool { return s.Held() == 1 })
+	cancel() // the client dies with its request in flight
+	<-gone
+	wait(func() bool { return s.Aborted() == 1 && s.Held() == 0 })
+	answered := make(chan error, 1)
+	go func() { answered <- post(context.Background()) }()
+	wait(func() bool { return s.Held() == 1 })
+	if len(s.Payloads()) != 0 {
+		t.Fatal("a held request was stored before Release")
+	}
+	s.Release()
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if err := post(context.Background()); err != nil { // not held any more
+		t.Fatal(err)
+	}
+	if n := len(s.Payloads()); n != 2 || s.Aborted() != 1 {
+		t.Fatalf("%d payloads, %d aborted; want 2 and 1", n, s.Aborted())
+	}
+}

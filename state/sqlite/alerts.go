@@ -6,6 +6,7 @@ import (
 
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/state"
+	"github.com/alerter/alerter/state/internal/codec"
 )
 
 const (
@@ -40,21 +41,21 @@ const (
 
 // alertArgs returns a's bind arguments in alertColumns order.
 func alertArgs(a *alert.Alert) ([]any, error) {
-	labels, err := encodeLabels(a.Labels)
+	labels, err := codec.EncodeLabels(a.Labels)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
 	}
-	annotations, err := encodeLabels(a.Annotations)
+	annotations, err := codec.EncodeLabels(a.Annotations)
 	if err != nil {
 		return nil, fmt.Errorf("annotations: %w", err)
 	}
-	ts, err := encodeAlertTimes(a)
+	ts, err := codec.EncodeAlertTimes(a)
 	if err != nil {
 		return nil, err
 	}
 	return []any{
-		a.Key.RuleID, encodeFingerprint(a.Key.ID), labels, annotations,
-		int64(a.State), encodeValue(a.Value), a.GeneratorURL,
+		a.Key.RuleID, codec.EncodeFingerprint(a.Key.ID), labels, annotations,
+		int64(a.State), codec.EncodeValue(a.Value), a.GeneratorURL,
 		ts[0], ts[1], ts[2], ts[3], ts[4], ts[5], ts[6],
 	}, nil
 }
@@ -78,18 +79,18 @@ func (s *Store) LoadAlerts(ctx context.Context) ([]*alert.Alert, error) {
 			&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6]); err != nil {
 			return nil, fmt.Errorf("sqlite state: loading alerts: %w", err)
 		}
-		a.Key.ID = decodeFingerprint(fp)
-		if a.Labels, err = decodeLabels(labels); err != nil {
+		a.Key.ID = codec.DecodeFingerprint(fp)
+		if a.Labels, err = codec.DecodeLabels(labels); err != nil {
 			return nil, fmt.Errorf("sqlite state: alert %s/%s: labels: %w", a.Key.RuleID, a.Key.ID, err)
 		}
-		if a.Annotations, err = decodeLabels(annotations); err != nil {
+		if a.Annotations, err = codec.DecodeLabels(annotations); err != nil {
 			return nil, fmt.Errorf("sqlite state: alert %s/%s: annotations: %w", a.Key.RuleID, a.Key.ID, err)
 		}
-		if a.State, err = decodeState(st); err != nil {
+		if a.State, err = codec.DecodeState(st); err != nil {
 			return nil, fmt.Errorf("sqlite state: alert %s/%s: %w", a.Key.RuleID, a.Key.ID, err)
 		}
-		a.Value = decodeValue(value)
-		decodeAlertTimes(&a, ts)
+		a.Value = codec.DecodeValue(value)
+		codec.DecodeAlertTimes(&a, ts)
 		out = append(out, &a)
 	}
 	if err := rows.Err(); err != nil {
@@ -114,7 +115,7 @@ func (s *Store) LoadGroupMarks(ctx context.Context) ([]state.GroupMark, error) {
 		if err := rows.Scan(&m.Group, &ts); err != nil {
 			return nil, fmt.Errorf("sqlite state: loading group marks: %w", err)
 		}
-		m.LastEvalAt = decodeTime(ts)
+		m.LastEvalAt = codec.DecodeTime(ts)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {

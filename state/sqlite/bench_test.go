@@ -48,3 +48,31 @@ func BenchmarkCommitWithEvent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitSteady is a group evaluation where nothing changed: the
+// group mark, with (status=true) or without the group's status (10 rules),
+// which every evaluation stores for the replicas that do not evaluate.
+func BenchmarkCommitSteady(b *testing.B) {
+	for _, withStatus := range []bool{false, true} {
+		b.Run(fmt.Sprintf("status=%v", withStatus), func(b *testing.B) {
+			s := openTest(b, "")
+			st := &state.GroupStatus{Group: "g"}
+			for i := range 10 {
+				st.Rules = append(st.Rules, state.RuleStatus{RuleID: fmt.Sprintf("f.yml;g/R%d", i), Health: "ok"})
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				at := t0.Add(time.Duration(i+1) * time.Second)
+				batch := &state.Batch{Group: "g", EvaluatedAt: at}
+				if withStatus {
+					st.LastEval = at
+					for j := range st.Rules {
+						st.Rules[j].LastEval = at
+					}
+					batch.Status = st
+				}
+				commit(b, s, batch)
+			}
+		})
+	}
+}

@@ -7,13 +7,14 @@ import (
 	"fmt"
 
 	"github.com/alerter/alerter/state"
+	"github.com/alerter/alerter/state/internal/codec"
 )
 
 // Commit applies b in one write transaction: upserts, then deletes (so a key
-// in both ends up deleted), then the group mark, then the events, whose IDs
-// are set in place once the transaction has committed. On error nothing is
-// stored and no event's ID is changed. The work is proportional to the
-// batch, never to the stored state.
+// in both ends up deleted), then the group mark and status, then the
+// events, whose IDs are set in place once the transaction has committed. On
+// error nothing is stored and no event's ID is changed. The work is
+// proportional to the batch, never to the stored state.
 func (s *Store) Commit(ctx context.Context, b *state.Batch) error {
 	if err := s.commit(ctx, b); err != nil {
 		group := ""
@@ -52,7 +53,7 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 			return fmt.Errorf("event %d is nil", i)
 		}
 	}
-	if b.Empty() && b.EvaluatedAt.IsZero() {
+	if b.Empty() && b.EvaluatedAt.IsZero() && b.Status == nil {
 		return nil
 	}
 
@@ -83,18 +84,23 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 	if len(b.Deletes) > 0 {
 		st := tx.StmtContext(ctx, s.stmts.deleteAlert)
 		for _, k := range b.Deletes {
-			if _, err := st.ExecContext(ctx, k.RuleID, encodeFingerprint(k.ID)); err != nil {
+			if _, err := st.ExecContext(ctx, k.RuleID, codec.EncodeFingerprint(k.ID)); err != nil {
 				return fmt.Errorf("deleting alert %s/%s: %w", k.RuleID, k.ID, err)
 			}
 		}
 	}
 	if !b.EvaluatedAt.IsZero() {
-		ts, err := encodeTime(b.EvaluatedAt)
+		ts, err := codec.EncodeTime(b.EvaluatedAt)
 		if err != nil {
 			return fmt.Errorf("group mark: %w", err)
 		}
 		if _, err := tx.StmtContext(ctx, s.stmts.upsertMark).ExecContext(ctx, b.Group, ts); err != nil {
 			return fmt.Errorf("storing group mark: %w", err)
+		}
+	}
+	if b.Status != nil {
+		if err := s.storeStatus(ctx, tx, b.Status); err != nil {
+			return err
 		}
 	}
 	var ids []int64
@@ -116,17 +122,17 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 // insertEvents appends b's events to the outbox and records their IDs in
 // ids, which has one slot per event.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *state.Batch, ids []int64) error {
-	created, err := encodeTime(s.now())
+	created, err := codec.EncodeTime(s.now())
 	if err != nil {
 		return fmt.Errorf("creation time: %w", err)
 	}
 	st := tx.StmtContext(ctx, s.stmts.insertEvent)
 	for i, e := range b.Events {
-		at, err := encodeTime(e.At)
+		at, err := codec.EncodeTime(e.At)
 		if err != nil {
 			return fmt.Errorf("event %d: %w", i, err)
 		}
-		snap, err := encodeSnapshot(&e.Alert)
+		snap, err := codec.EncodeSnapshot(&e.Alert)
 		if err != nil {
 			return fmt.Errorf("event %d: alert: %w", i, err)
 		}

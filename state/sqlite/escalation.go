@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/alerter/alerter/state"
+	"github.com/alerter/alerter/state/internal/codec"
 )
 
 // ackMigrations are the acknowledgement and escalation tables, appended to
@@ -52,7 +53,7 @@ func (s *Store) LoadEscalations(ctx context.Context) ([]state.EscalationState, e
 		if err := rows.Scan(&e.GroupKey, &e.Reached, &start, &lastAt, &pausedAt); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading escalations: %w", err)
 		}
-		e.Start, e.LastAt, e.PausedAt = decodeTime(start), decodeTime(lastAt), decodeTime(pausedAt)
+		e.Start, e.LastAt, e.PausedAt = codec.DecodeTime(start), codec.DecodeTime(lastAt), codec.DecodeTime(pausedAt)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -60,15 +61,15 @@ func (s *Store) LoadEscalations(ctx context.Context) ([]state.EscalationState, e
 
 func applyEscalations(ctx context.Context, tx *sql.Tx, f *state.Flush) error {
 	for _, e := range f.Escalations {
-		start, err := encodeTime(e.Start)
+		start, err := codec.EncodeTime(e.Start)
 		if err != nil {
 			return fmt.Errorf("sqlite state: escalation: %w", err)
 		}
-		last, err := encodeTime(e.LastAt)
+		last, err := codec.EncodeTime(e.LastAt)
 		if err != nil {
 			return fmt.Errorf("sqlite state: escalation: %w", err)
 		}
-		paused, err := encodeTime(e.PausedAt)
+		paused, err := codec.EncodeTime(e.PausedAt)
 		if err != nil {
 			return fmt.Errorf("sqlite state: escalation: %w", err)
 		}

@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/alerter/alerter/state"
+	"github.com/alerter/alerter/state/internal/codec"
 )
 
 var _ state.NotifyStore = (*Store)(nil)
@@ -67,16 +67,17 @@ func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
 		if err := rows.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &acked, &sent); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading nflog: %w", err)
 		}
-		if err := json.Unmarshal(firing, &e.Firing); err != nil {
+		var err error
+		if e.Firing, err = codec.DecodeFingerprints(firing); err != nil {
 			return nil, fmt.Errorf("sqlite state: nflog firing: %w", err)
 		}
-		if err := json.Unmarshal(resolved, &e.Resolved); err != nil {
+		if e.Resolved, err = codec.DecodeFingerprints(resolved); err != nil {
 			return nil, fmt.Errorf("sqlite state: nflog resolved: %w", err)
 		}
-		if err := json.Unmarshal(acked, &e.Acked); err != nil {
+		if e.Acked, err = codec.DecodeFingerprints(acked); err != nil {
 			return nil, fmt.Errorf("sqlite state: nflog acked: %w", err)
 		}
-		e.SentAt = decodeTime(sent)
+		e.SentAt = codec.DecodeTime(sent)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -97,17 +98,15 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 		}
 	}()
 	for _, e := range f.Nflog {
-		firing, _ := json.Marshal(nonNil(e.Firing))
-		resolved, _ := json.Marshal(nonNil(e.Resolved))
-		acked, _ := json.Marshal(nonNil(e.Acked))
-		sent, err := encodeTime(e.SentAt)
+		firing, resolved, acked := codec.EncodeFingerprints(e.Firing), codec.EncodeFingerprints(e.Resolved), codec.EncodeFingerprints(e.Acked)
+		sent, err := codec.EncodeTime(e.SentAt)
 		if err != nil {
 			return fmt.Errorf("sqlite state: nflog: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO nflog (receiver, integration, group_key, firing, resolved, acked, sent_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receiver, integration, group_key)
 			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, acked = excluded.acked, sent_at = excluded.sent_at`,
-			e.Receiver, e.Integration, e.GroupKey, string(firing), string(resolved), string(acked), sent); err != nil {
+			e.Receiver, e.Integration, e.GroupKey, firing, resolved, acked, sent); err != nil {
 			return fmt.Errorf("sqlite state: nflog: %w", err)
 		}
 	}
@@ -121,12 +120,12 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 			return fmt.Errorf("sqlite state: integration state: %w", err)
 		}
 	}
-	at, err := encodeTime(f.At)
+	at, err := codec.EncodeTime(f.At)
 	if err != nil {
 		return fmt.Errorf("sqlite state: flush time: %w", err)
 	}
 	for _, n := range f.Notifications {
-		created, err := encodeTime(n.CreatedAt)
+		created, err := codec.EncodeTime(n.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("sqlite state: notification: %w", err)
 		}
@@ -153,13 +152,6 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	return nil
 }
 
-func nonNil(v []uint64) []uint64 {
-	if v == nil {
-		return []uint64{}
-	}
-	return v
-}
-
 // PendingNotifications returns one integration's undelivered notifications.
 func (s *Store) PendingNotifications(ctx context.Context, receiver, integration string, limit int) ([]*state.Notification, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, group_key, message, created_at FROM notifications
@@ -175,7 +167,7 @@ func (s *Store) PendingNotifications(ctx context.Context, receiver, integration 
 		if err := rows.Scan(&n.ID, &n.GroupKey, &n.Message, &created); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading notifications: %w", err)
 		}
-		n.CreatedAt = decodeTime(created)
+		n.CreatedAt = codec.DecodeTime(created)
 		out = append(out, n)
 	}
 	return out, rows.Err()
@@ -183,7 +175,7 @@ func (s *Store) PendingNotifications(ctx context.Context, receiver, integration 
 
 // CompleteNotification marks n delivered and saves the integration state.
 func (s *Store) CompleteNotification(ctx context.Context, n *state.Notification, at time.Time, st map[string]string) (err error) {
-	ts, err := encodeTime(at)
+	ts, err := codec.EncodeTime(at)
 	if err != nil {
 		return fmt.Errorf("sqlite state: %w", err)
 	}
@@ -200,10 +192,9 @@ func (s *Store) CompleteNotification(ctx context.Context, n *state.Notification,
 		return fmt.Errorf("sqlite state: completing notification: %w", err)
 	}
 	if st != nil {
-		b, _ := json.Marshal(st)
 		if _, err = tx.ExecContext(ctx, `INSERT INTO integration_state (receiver, integration, group_key, state) VALUES (?, ?, ?, ?)
 			ON CONFLICT (receiver, integration, group_key) DO UPDATE SET state = excluded.state`,
-			n.Receiver, n.Integration, n.GroupKey, string(b)); err != nil {
+			n.Receiver, n.Integration, n.GroupKey, codec.EncodeIntegrationState(st)); err != nil {
 			return fmt.Errorf("sqlite state: integration state: %w", err)
 		}
 	}
@@ -224,8 +215,8 @@ func (s *Store) IntegrationState(ctx context.Context, receiver, integration, gro
 	if err != nil {
 		return nil, fmt.Errorf("sqlite state: integration state: %w", err)
 	}
-	m := map[string]string{}
-	if err := json.Unmarshal([]byte(b), &m); err != nil {
+	m, err := codec.DecodeIntegrationState([]byte(b))
+	if err != nil {
 		return nil, fmt.Errorf("sqlite state: integration state: %w", err)
 	}
 	return m, nil
@@ -288,7 +279,7 @@ func (s *Store) NotificationDepth(ctx context.Context) (map[string]int, error) {
 // PruneNotifications deletes notifications delivered (or given up) before
 // olderThan; undelivered ones are never pruned.
 func (s *Store) PruneNotifications(ctx context.Context, olderThan time.Time) (int64, error) {
-	cutoff, err := encodeTime(olderThan)
+	cutoff, err := codec.EncodeTime(olderThan)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite state: pruning notifications: %w", err)
 	}

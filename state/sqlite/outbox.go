@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/state/internal/codec"
 )
 
 const (
@@ -54,8 +55,8 @@ func (s *Store) PendingEvents(ctx context.Context, limit int) ([]*alert.Event, e
 			return nil, fmt.Errorf("sqlite state: outbox event %d: kind %d out of range", e.ID, kind)
 		}
 		e.Kind = alert.EventKind(kind)
-		e.At = decodeTime(at)
-		if e.Alert, err = decodeSnapshot(snap); err != nil {
+		e.At = codec.DecodeTime(at)
+		if e.Alert, err = codec.DecodeSnapshot(snap); err != nil {
 			return nil, fmt.Errorf("sqlite state: outbox event %d: alert: %w", e.ID, err)
 		}
 		out = append(out, &e)
@@ -80,7 +81,7 @@ func (s *Store) MarkDelivered(ctx context.Context, ids []int64, at time.Time) (e
 	if len(ids) == 0 {
 		return nil
 	}
-	ts, err := encodeTime(at)
+	ts, err := codec.EncodeTime(at)
 	if err != nil {
 		return fmt.Errorf("sqlite state: marking delivered: %w", err)
 	}
@@ -119,7 +120,7 @@ func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
 // many it deleted. Undelivered events are never pruned, however old. It is
 // not part of state.Store: retention is this backend's concern.
 func (s *Store) PruneDelivered(ctx context.Context, olderThan time.Time) (int64, error) {
-	cutoff, err := encodeTime(olderThan)
+	cutoff, err := codec.EncodeTime(olderThan)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite state: pruning outbox: %w", err)
 	}

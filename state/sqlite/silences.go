@@ -2,12 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
-	"github.com/alerter/alerter/matcher"
 	"github.com/alerter/alerter/silence"
+	"github.com/alerter/alerter/state/internal/codec"
 )
 
 var _ silence.Store = (*Store)(nil)
@@ -28,67 +26,6 @@ func silenceMigrations() []string {
 	}
 }
 
-// silenceRecord is a silence as stored: JSON with the matchers in the
-// Alertmanager v2 API's shape, so that a row reads like the API's silence.
-type silenceRecord struct {
-	ID            string               `json:"id"`
-	Matchers      []matcher.APIMatcher `json:"matchers"`
-	StartsAt      time.Time            `json:"startsAt"`
-	EndsAt        time.Time            `json:"endsAt"`
-	UpdatedAt     time.Time            `json:"updatedAt"`
-	CreatedBy     string               `json:"createdBy"`
-	Comment       string               `json:"comment"`
-	UntilResolved bool                 `json:"untilResolved,omitempty"`
-	MatchedOnce   bool                 `json:"matchedOnce,omitempty"`
-}
-
-func encodeSilence(s *silence.Silence) ([]byte, error) {
-	r := silenceRecord{
-		ID:            s.ID,
-		Matchers:      make([]matcher.APIMatcher, 0, len(s.Matchers)),
-		StartsAt:      s.StartsAt,
-		EndsAt:        s.EndsAt,
-		UpdatedAt:     s.UpdatedAt,
-		CreatedBy:     s.CreatedBy,
-		Comment:       s.Comment,
-		UntilResolved: s.UntilResolved,
-		MatchedOnce:   s.MatchedOnce,
-	}
-	for i, m := range s.Matchers {
-		if m == nil {
-			return nil, fmt.Errorf("matcher %d is missing", i)
-		}
-		r.Matchers = append(r.Matchers, matcher.FromMatcher(m))
-	}
-	return json.Marshal(r)
-}
-
-func decodeSilence(b []byte) (*silence.Silence, error) {
-	var r silenceRecord
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, err
-	}
-	s := &silence.Silence{
-		ID:            r.ID,
-		Matchers:      make(matcher.Matchers, 0, len(r.Matchers)),
-		StartsAt:      r.StartsAt.UTC(),
-		EndsAt:        r.EndsAt.UTC(),
-		UpdatedAt:     r.UpdatedAt.UTC(),
-		CreatedBy:     r.CreatedBy,
-		Comment:       r.Comment,
-		UntilResolved: r.UntilResolved,
-		MatchedOnce:   r.MatchedOnce,
-	}
-	for i, am := range r.Matchers {
-		m, err := am.ToMatcher()
-		if err != nil {
-			return nil, fmt.Errorf("matcher %d: %w", i, err)
-		}
-		s.Matchers = append(s.Matchers, m)
-	}
-	return s, nil
-}
-
 // LoadSilences returns every stored silence, expired ones included.
 func (s *Store) LoadSilences(ctx context.Context) ([]*silence.Silence, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, data FROM silences ORDER BY id`)
@@ -105,7 +42,7 @@ func (s *Store) LoadSilences(ctx context.Context) ([]*silence.Silence, error) {
 		if err := rows.Scan(&id, &data); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading silences: %w", err)
 		}
-		sil, err := decodeSilence(data)
+		sil, err := codec.DecodeSilence(data)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite state: silence %s: %w", id, err)
 		}
@@ -125,11 +62,11 @@ func (s *Store) SaveSilence(ctx context.Context, sil *silence.Silence) error {
 	if sil.ID == "" {
 		return fmt.Errorf("sqlite state: saving silence: empty ID")
 	}
-	data, err := encodeSilence(sil)
+	data, err := codec.EncodeSilence(sil)
 	if err != nil {
 		return fmt.Errorf("sqlite state: saving silence %s: %w", sil.ID, err)
 	}
-	endsAt, err := encodeTimeClamped(sil.EndsAt)
+	endsAt, err := codec.EncodeTimeClamped(sil.EndsAt)
 	if err != nil {
 		return fmt.Errorf("sqlite state: saving silence %s: %w", sil.ID, err)
 	}

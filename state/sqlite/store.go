@@ -53,6 +53,8 @@ type Store struct {
 	now    func() time.Time
 	path   string
 
+	lease lease
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -67,6 +69,7 @@ type statements struct {
 	upsertMark    *sql.Stmt
 	insertEvent   *sql.Stmt
 	markDelivered *sql.Stmt
+	upsertStatus  *sql.Stmt
 }
 
 // Open opens (creating if needed) the database in opts.Dir and migrates its
@@ -159,6 +162,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.upsertMark, upsertMarkSQL},
 		{&s.stmts.insertEvent, insertEventSQL},
 		{&s.stmts.markDelivered, markDeliveredSQL},
+		{&s.stmts.upsertStatus, upsertStatusSQL},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -173,7 +177,7 @@ func (s *Store) closeStatements() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{
 		s.stmts.upsertAlert, s.stmts.deleteAlert, s.stmts.upsertMark,
-		s.stmts.insertEvent, s.stmts.markDelivered,
+		s.stmts.insertEvent, s.stmts.markDelivered, s.stmts.upsertStatus,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

@@ -65,9 +65,12 @@ type Options struct {
 	// ConfigYAML returns the configuration with secrets hidden, for
 	// status.config.original; nil gives "".
 	ConfigYAML func() string
-	Version    string
-	StartTime  time.Time
-	Logger     *slog.Logger
+	// Cluster returns the cluster status; nil: a single replica
+	// ("disabled").
+	Cluster   func() ClusterStatus
+	Version   string
+	StartTime time.Time
+	Logger    *slog.Logger
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 	// Push takes in alerts posted to POST /api/v2/alerts; nil refuses

@@ -51,7 +51,7 @@ func (a *API) postAlerts(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &reqErr), errors.As(err, &valErr):
 		a.log.Debug("refused pushed alerts", "err", err)
 		writeMessage(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, ingest.ErrNotReady):
+	case errors.Is(err, ingest.ErrUnavailable):
 		writeMessage(w, http.StatusServiceUnavailable, err.Error())
 	default:
 		a.log.Error("storing pushed alerts failed", "err", err)

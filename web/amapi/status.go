@@ -7,15 +7,27 @@ import (
 )
 
 type statusResponse struct {
-	Cluster     clusterStatus `json:"cluster"`
+	Cluster     ClusterStatus `json:"cluster"`
 	VersionInfo versionInfo   `json:"versionInfo"`
 	Config      configStatus  `json:"config"`
 	Uptime      apiTime       `json:"uptime"`
 }
 
-type clusterStatus struct {
-	Status string     `json:"status"`
-	Peers  []struct{} `json:"peers"`
+// ClusterStatus is the cluster part of GET /api/v2/status, in
+// Alertmanager's shape: this replica's name, "ready" (a leader holds the
+// lease), "settling" (none does, or the store is unreachable) or
+// "disabled" (a single replica), and the replicas sharing the store.
+type ClusterStatus struct {
+	Name   string `json:"name,omitempty"`
+	Status string `json:"status"`
+	Peers  []Peer `json:"peers"`
+}
+
+// Peer is one replica of the cluster. Leader is alerter's addition.
+type Peer struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Leader  bool   `json:"leader"`
 }
 
 type versionInfo struct {
@@ -31,9 +43,9 @@ type configStatus struct {
 	Original string `json:"original"`
 }
 
-// getStatus serves GET /api/v2/status as a single Alertmanager without
-// clustering answers it. uptime is, as there, the time the process
-// started. amtool reads versionInfo.version to warn when its version
+// getStatus serves GET /api/v2/status as Alertmanager does; without
+// Options.Cluster, as a single Alertmanager without clustering answers it.
+// uptime is, as there, the time the process started. amtool reads versionInfo.version to warn when its version
 // differs (alerter's always does). config.original is alerter's own
 // configuration, not an Alertmanager one: amtool config show prints it,
 // amtool config routes cannot parse it.
@@ -49,8 +61,15 @@ func (a *API) getStatus(w http.ResponseWriter, _ *http.Request) {
 			}
 		}
 	}
+	cluster := ClusterStatus{Status: "disabled", Peers: []Peer{}}
+	if a.o.Cluster != nil {
+		cluster = a.o.Cluster()
+		if cluster.Peers == nil {
+			cluster.Peers = []Peer{}
+		}
+	}
 	st := statusResponse{
-		Cluster:     clusterStatus{Status: "disabled", Peers: []struct{}{}},
+		Cluster:     cluster,
 		VersionInfo: vi,
 		Uptime:      apiTime(a.o.StartTime),
 	}

@@ -1,4 +1,9 @@
-package sqlite
+// Package codec is how the state stores (state/sqlite, state/postgres) encode
+// what they keep, so that both store the same values the same way: times as
+// Unix nanoseconds, alert values as their IEEE-754 bits, label sets and
+// outbox snapshots as JSON, silences, acknowledgements and maintenance
+// windows as JSON records.
+package codec
 
 import (
 	"encoding/json"
@@ -12,11 +17,11 @@ import (
 	"github.com/alerter/alerter/alert"
 )
 
-// encodeTime returns t as Unix nanoseconds, 0 for the zero time. Times that
+// EncodeTime returns t as Unix nanoseconds, 0 for the zero time. Times that
 // would not decode to an equal instant are refused rather than stored wrong:
 // those outside 1677-09-21..2262-04-11, and the Unix epoch itself, whose 0 is
 // taken by the zero time.
-func encodeTime(t time.Time) (int64, error) {
+func EncodeTime(t time.Time) (int64, error) {
 	if t.IsZero() {
 		return 0, nil
 	}
@@ -31,14 +36,14 @@ func encodeTime(t time.Time) (int64, error) {
 	return n, nil
 }
 
-// encodeTimeClamped is encodeTime for columns that only order and bound
+// EncodeTimeClamped is EncodeTime for columns that only order and bound
 // rows (silences.ends_at): a time after 2262-04-11, the last instant Unix
 // nanoseconds in an int64 can hold, is stored as that instant
 // (math.MaxInt64), and one before 1677-09-21 as math.MinInt64. The row's
 // JSON keeps the exact time; a silence that ends in the year 3000 is, for a
 // query on ends_at, one that has not ended yet, which is all the column is
 // for.
-func encodeTimeClamped(t time.Time) (int64, error) {
+func EncodeTimeClamped(t time.Time) (int64, error) {
 	switch {
 	case t.IsZero():
 		return 0, nil
@@ -47,38 +52,39 @@ func encodeTimeClamped(t time.Time) (int64, error) {
 	case t.Before(time.Unix(0, math.MinInt64)):
 		return math.MinInt64, nil
 	}
-	return encodeTime(t)
+	return EncodeTime(t)
 }
 
-// decodeTime is the inverse of encodeTime; instants come back in UTC.
-func decodeTime(n int64) time.Time {
+// DecodeTime is the inverse of EncodeTime; instants come back in UTC.
+func DecodeTime(n int64) time.Time {
 	if n == 0 {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
 }
 
-// encodeValue returns v's IEEE-754 bits, so that NaN (with its payload),
-// ±Inf and -0 survive SQLite, which turns a NaN REAL into NULL.
-func encodeValue(v float64) int64 { return int64(math.Float64bits(v)) }
+// EncodeValue returns v's IEEE-754 bits, so that NaN (with its payload),
+// ±Inf and -0 survive every store (SQLite turns a NaN REAL into NULL).
+func EncodeValue(v float64) int64 { return int64(math.Float64bits(v)) }
 
-// decodeValue is the inverse of encodeValue.
-func decodeValue(n int64) float64 { return math.Float64frombits(uint64(n)) }
+// DecodeValue is the inverse of EncodeValue.
+func DecodeValue(n int64) float64 { return math.Float64frombits(uint64(n)) }
 
-// encodeFingerprint stores the uint64 fingerprint's bits in SQLite's int64.
-func encodeFingerprint(fp model.Fingerprint) int64 { return int64(fp) }
+// EncodeFingerprint stores the uint64 fingerprint's bits in a signed 64-bit
+// column (SQLite's INTEGER, PostgreSQL's bigint).
+func EncodeFingerprint(fp model.Fingerprint) int64 { return int64(fp) }
 
-// decodeFingerprint is the inverse of encodeFingerprint.
-func decodeFingerprint(n int64) model.Fingerprint { return model.Fingerprint(uint64(n)) }
+// DecodeFingerprint is the inverse of EncodeFingerprint.
+func DecodeFingerprint(n int64) model.Fingerprint { return model.Fingerprint(uint64(n)) }
 
 // labelMap has LabelSet's layout without its UnmarshalJSON, which validates
 // names: what was stored must load again whatever the validation scheme.
 type labelMap = map[model.LabelName]model.LabelValue
 
-// encodeLabels returns ls as a JSON object; a nil set is "null", so nil and
+// EncodeLabels returns ls as a JSON object; a nil set is "null", so nil and
 // empty sets stay distinct. Invalid UTF-8 (which Prometheus never returns)
 // is stored as U+FFFD, as encoding/json does, rather than failing the batch.
-func encodeLabels(ls model.LabelSet) (string, error) {
+func EncodeLabels(ls model.LabelSet) (string, error) {
 	b, err := json.Marshal(labelMap(ls))
 	if err != nil {
 		return "", err
@@ -86,8 +92,8 @@ func encodeLabels(ls model.LabelSet) (string, error) {
 	return string(b), nil
 }
 
-// decodeLabels is the inverse of encodeLabels.
-func decodeLabels(b []byte) (model.LabelSet, error) {
+// DecodeLabels is the inverse of EncodeLabels.
+func DecodeLabels(b []byte) (model.LabelSet, error) {
 	var m labelMap
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
@@ -95,9 +101,9 @@ func decodeLabels(b []byte) (model.LabelSet, error) {
 	return model.LabelSet(m), nil
 }
 
-// decodeState converts the stored state, refusing values alert.State cannot
+// DecodeState converts the stored state, refusing values alert.State cannot
 // hold instead of wrapping them.
-func decodeState(n int64) (alert.State, error) {
+func DecodeState(n int64) (alert.State, error) {
 	if n < 0 || n > math.MaxUint8 {
 		return 0, fmt.Errorf("state %d out of range", n)
 	}
@@ -136,11 +142,11 @@ func alertTimes(a *alert.Alert) [7]*time.Time {
 	}
 }
 
-// encodeAlertTimes encodes alertTimes(a) in order.
-func encodeAlertTimes(a *alert.Alert) ([7]int64, error) {
+// EncodeAlertTimes encodes alertTimes(a) in order.
+func EncodeAlertTimes(a *alert.Alert) ([7]int64, error) {
 	var out [7]int64
 	for i, t := range alertTimes(a) {
-		n, err := encodeTime(*t)
+		n, err := EncodeTime(*t)
 		if err != nil {
 			return out, err
 		}
@@ -149,16 +155,16 @@ func encodeAlertTimes(a *alert.Alert) ([7]int64, error) {
 	return out, nil
 }
 
-// decodeAlertTimes sets a's times from encodeAlertTimes' output.
-func decodeAlertTimes(a *alert.Alert, ns [7]int64) {
+// DecodeAlertTimes sets a's times from EncodeAlertTimes' output.
+func DecodeAlertTimes(a *alert.Alert, ns [7]int64) {
 	for i, t := range alertTimes(a) {
-		*t = decodeTime(ns[i])
+		*t = DecodeTime(ns[i])
 	}
 }
 
-// encodeSnapshot returns the outbox's JSON for a.
-func encodeSnapshot(a *alert.Alert) (string, error) {
-	ts, err := encodeAlertTimes(a)
+// EncodeSnapshot returns the outbox's JSON for a.
+func EncodeSnapshot(a *alert.Alert) (string, error) {
+	ts, err := EncodeAlertTimes(a)
 	if err != nil {
 		return "", err
 	}
@@ -184,8 +190,8 @@ func encodeSnapshot(a *alert.Alert) (string, error) {
 	return string(b), nil
 }
 
-// decodeSnapshot is the inverse of encodeSnapshot.
-func decodeSnapshot(b []byte) (alert.Alert, error) {
+// DecodeSnapshot is the inverse of EncodeSnapshot.
+func DecodeSnapshot(b []byte) (alert.Alert, error) {
 	var s alertSnapshot
 	if err := json.Unmarshal(b, &s); err != nil {
 		return alert.Alert{}, err
@@ -206,7 +212,7 @@ func decodeSnapshot(b []byte) (alert.Alert, error) {
 		Value:        v,
 		GeneratorURL: s.GeneratorURL,
 	}
-	decodeAlertTimes(&a, [7]int64{
+	DecodeAlertTimes(&a, [7]int64{
 		s.ActiveAt, s.FiredAt, s.ResolvedAt,
 		s.KeepFiringSince, s.LastEvalAt, s.SeverityRaisedAt, s.EndsAt,
 	})

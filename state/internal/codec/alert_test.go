@@ -1,4 +1,4 @@
-package sqlite
+package codec
 
 import (
 	"math"
@@ -7,7 +7,11 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/alerter/alerter/state/storetest"
 )
+
+var t0 = storetest.T0
 
 func TestTimeCodec(t *testing.T) {
 	berlin := time.FixedZone("CET", 3600)
@@ -28,11 +32,11 @@ func TestTimeCodec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := encodeTime(tt.in)
+			n, err := EncodeTime(tt.in)
 			if err != nil {
-				t.Fatalf("encodeTime(%v): %v", tt.in, err)
+				t.Fatalf("EncodeTime(%v): %v", tt.in, err)
 			}
-			got := decodeTime(n)
+			got := DecodeTime(n)
 			if got != tt.want || !got.Equal(tt.in) {
 				t.Errorf("round trip of %v = %v, want %v", tt.in, got, tt.want)
 			}
@@ -53,8 +57,8 @@ func TestTimeCodecRefuses(t *testing.T) {
 		{"before 1677", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if n, err := encodeTime(tt.in); err == nil {
-				t.Fatalf("encodeTime(%v) = %d, want an error", tt.in, n)
+			if n, err := EncodeTime(tt.in); err == nil {
+				t.Fatalf("EncodeTime(%v) = %d, want an error", tt.in, n)
 			}
 		})
 	}
@@ -65,7 +69,7 @@ func TestValueCodec(t *testing.T) {
 		0, math.Copysign(0, -1), 1.5, -42, math.MaxFloat64, math.SmallestNonzeroFloat64,
 		math.Inf(1), math.Inf(-1), math.NaN(), math.Float64frombits(0x7ff8_0000_dead_beef),
 	} {
-		got := decodeValue(encodeValue(v))
+		got := DecodeValue(EncodeValue(v))
 		if math.Float64bits(got) != math.Float64bits(v) {
 			t.Errorf("round trip of %v (%#x) = %v (%#x)", v, math.Float64bits(v), got, math.Float64bits(got))
 		}
@@ -90,13 +94,13 @@ func TestLabelsCodec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := encodeLabels(tt.in)
+			s, err := EncodeLabels(tt.in)
 			if err != nil {
-				t.Fatalf("encodeLabels: %v", err)
+				t.Fatalf("EncodeLabels: %v", err)
 			}
-			got, err := decodeLabels([]byte(s))
+			got, err := DecodeLabels([]byte(s))
 			if err != nil {
-				t.Fatalf("decodeLabels(%s): %v", s, err)
+				t.Fatalf("DecodeLabels(%s): %v", s, err)
 			}
 			if !reflect.DeepEqual(got, tt.want) || (got == nil) != (tt.want == nil) {
 				t.Errorf("round trip of %#v via %s = %#v, want %#v", tt.in, s, got, tt.want)
@@ -106,19 +110,19 @@ func TestLabelsCodec(t *testing.T) {
 }
 
 func TestSnapshotCodec(t *testing.T) {
-	a := sampleAlert("r", 1)
+	a := storetest.SampleAlert("r", 1)
 	a.Value = math.NaN()
 	a.Annotations = nil
 	a.ResolvedAt = t0.Add(-time.Nanosecond)
-	s, err := encodeSnapshot(a)
+	s, err := EncodeSnapshot(a)
 	if err != nil {
-		t.Fatalf("encodeSnapshot: %v", err)
+		t.Fatalf("EncodeSnapshot: %v", err)
 	}
-	got, err := decodeSnapshot([]byte(s))
+	got, err := DecodeSnapshot([]byte(s))
 	if err != nil {
-		t.Fatalf("decodeSnapshot(%s): %v", s, err)
+		t.Fatalf("DecodeSnapshot(%s): %v", s, err)
 	}
-	if !equalAlert(&got, a) {
+	if !storetest.EqualAlert(&got, a) {
 		t.Errorf("round trip via %s:\n got %+v\nwant %+v", s, got, *a)
 	}
 }
