@@ -318,3 +318,27 @@ acknowledgements:
 		}
 	}
 }
+
+// TestReceiverHTTPConfigDefaults: an integration's own http_config gets
+// prometheus/common's defaults (follow_redirects and enable_http2 true),
+// as in Alertmanager, unless it says otherwise.
+func TestReceiverHTTPConfigDefaults(t *testing.T) {
+	c, err := Parse([]byte(`
+route: {receiver: a}
+receivers:
+  - name: a
+    webhook_configs:
+      - {url: "http://h/1", http_config: {proxy_url: "http://proxy:3128"}}
+      - {url: "http://h/2", http_config: {follow_redirects: false, enable_http2: false}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Receivers[0].WebhookConfigs
+	if hc := got[0].HTTPConfig; !hc.FollowRedirects || !hc.EnableHTTP2 || hc.ProxyURL.URL == nil {
+		t.Errorf("defaults lost: %+v", hc)
+	}
+	if hc := got[1].HTTPConfig; hc.FollowRedirects || hc.EnableHTTP2 {
+		t.Errorf("explicit false overridden: %+v", hc)
+	}
+}

@@ -101,6 +101,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 	if hasUnmarshaler(v.Type()) {
 		if v.Kind() == reflect.Struct && n.Kind == yaml.MappingNode && hasYAMLTags(v.Type()) {
+			if v.IsZero() {
+				setDefaults(v)
+			}
 			before := len(d.errs)
 			d.structMapping(n, v, path)
 			if len(d.errs) == before {
@@ -112,6 +115,30 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	d.byKind(n, v, path)
+}
+
+// setDefaults gives v, a zero struct whose type has its own UnmarshalYAML,
+// the defaults that UnmarshalYAML sets, by running it on an empty mapping:
+// config.HTTPClientConfig's follow_redirects and enable_http2 are true
+// unless a file says otherwise. If that fails (a type that requires a
+// field), v stays zero.
+func setDefaults(v reflect.Value) {
+	if !v.CanAddr() {
+		return
+	}
+	empty := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	var err error
+	switch u := v.Addr().Interface().(type) {
+	case yaml.Unmarshaler:
+		err = u.UnmarshalYAML(empty)
+	case obsoleteUnmarshaler:
+		err = u.UnmarshalYAML(func(out any) error { return empty.Decode(out) })
+	default:
+		return
+	}
+	if err != nil {
+		v.SetZero()
+	}
 }
 
 // byKind decodes n into v, a non-pointer without its own unmarshaler.
