@@ -443,6 +443,26 @@ func (c *Config) resolvePaths(dir string) {
 			}
 		}
 	}
+	// The files of HTTP client settings (credentials_file, tls_config's
+	// ca_file, ...), as Prometheus and Alertmanager resolve them.
+	c.Datasource.HTTPClientConfig.SetDirectory(dir)
+	if c.Global.HTTPConfig != nil {
+		c.Global.HTTPConfig.SetDirectory(dir)
+	}
+	for _, rw := range c.RemoteWrite {
+		if rw != nil {
+			rw.HTTPClientConfig.SetDirectory(dir)
+		}
+	}
+	for _, r := range c.Receivers {
+		if r != nil {
+			r.eachHTTPConfig(func(hc **config.HTTPClientConfig) {
+				if *hc != nil {
+					(*hc).SetDirectory(dir)
+				}
+			})
+		}
+	}
 }
 
 // validation collects the problems validation finds, leaving out those

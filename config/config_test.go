@@ -342,3 +342,38 @@ receivers:
 		t.Errorf("explicit false overridden: %+v", hc)
 	}
 }
+
+// TestHTTPConfigFilesRelativeToConfigFile: the files of HTTP client
+// settings are relative to the configuration file, as in Prometheus and
+// Alertmanager, for the datasource, global.http_config and receivers.
+func TestHTTPConfigFilesRelativeToConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "alerter.yml")
+	if err := os.WriteFile(p, []byte(`
+datasource:
+  url: http://prom:9090
+  authorization: {credentials_file: secrets/prom}
+global:
+  http_config: {tls_config: {ca_file: ca.pem}}
+route: {receiver: a}
+receivers:
+  - name: a
+    webhook_configs: [{url: "http://h/1", http_config: {basic_auth: {username: u, password_file: /abs/pw}}}]
+    slack_configs: [{api_url: "https://hooks.slack.com/services/x"}]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Datasource.HTTPClientConfig.Authorization.CredentialsFile; got != filepath.Join(dir, "secrets/prom") {
+		t.Errorf("datasource credentials_file %q", got)
+	}
+	if got := c.Receivers[0].SlackConfigs[0].HTTPConfig.TLSConfig.CAFile; got != filepath.Join(dir, "ca.pem") {
+		t.Errorf("global http_config ca_file in slack %q", got)
+	}
+	if got := c.Receivers[0].WebhookConfigs[0].HTTPConfig.BasicAuth.PasswordFile; got != "/abs/pw" {
+		t.Errorf("absolute password_file changed: %q", got)
+	}
+}

@@ -143,60 +143,65 @@ func (c *Config) applyHTTPConfig(r *Receiver) {
 	if c.Global.HTTPConfig == nil {
 		return
 	}
-	set := func(hc **config.HTTPClientConfig) {
+	r.eachHTTPConfig(func(hc **config.HTTPClientConfig) {
 		if *hc == nil {
 			def := *c.Global.HTTPConfig
 			*hc = &def
 		}
-	}
+	})
+}
+
+// eachHTTPConfig calls fn with the http_config field of every integration
+// of r.
+func (r *Receiver) eachHTTPConfig(fn func(**config.HTTPClientConfig)) {
 	for _, x := range r.WebhookConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.SlackConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.PagerdutyConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.OpsgenieConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.MSTeamsConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.MSTeamsV2Configs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.TelegramConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.DiscordConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.VictorOpsConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 	for _, x := range r.PushoverConfigs {
 		if x != nil {
-			set(&x.HTTPConfig)
+			fn(&x.HTTPConfig)
 		}
 	}
 }
