@@ -668,6 +668,11 @@ func (c *Config) validate(v *validation) {
 		if pg.LeaseTTL < model.Duration(MinLeaseTTL) {
 			add("storage.postgres.lease_ttl", fmt.Sprintf("must be at least %s", model.Duration(MinLeaseTTL)))
 		}
+		if pg.AdvertiseURL != "" {
+			if u, err := url.Parse(pg.AdvertiseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add("storage.postgres.advertise_url", fmt.Sprintf("must be an http(s) URL with a host, got %q", strictyaml.RedactURLs(pg.AdvertiseURL, pg.AdvertiseURL)))
+			}
+		}
 	}
 }
 

@@ -36,6 +36,11 @@ type Postgres struct {
 	// ReplicaName names this replica in the cluster status (default: the
 	// host name and the listen port).
 	ReplicaName string `yaml:"replica_name,omitempty"`
+	// AdvertiseURL is where the other replicas reach this one's API (a
+	// follower forwards the alerts pushed to it to the leader). Default:
+	// http:// and the listen address, with this host's name when it
+	// listens on every interface.
+	AdvertiseURL string `yaml:"advertise_url,omitempty"`
 }
 
 // Default fills the fields left empty with their defaults.

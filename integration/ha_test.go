@@ -151,6 +151,34 @@ func TestHAFollowersServeAndAcceptWrites(t *testing.T) {
 	if n := e.notified("", "Shared", "firing"); n != 2 { // the page, and the acknowledgement
 		t.Errorf("Shared told %d times, want 2", n)
 	}
+
+	// An alert pushed to a follower (a load balancer may send a push to
+	// any replica) is forwarded to the leader, which notifies it once; a
+	// follower's answer to a bad push is the leader's 400.
+	code, body = followers[0].post("/api/v2/alerts", `[{"labels":{"alertname":"PushedToFollower","instance":"x"},"annotations":{"summary":"s"}}]`)
+	if code != 200 {
+		t.Fatalf("pushing to a follower: %d %s", code, body)
+	}
+	e.waitNotified("", "PushedToFollower", "firing", 1)
+	if code, body = followers[1].post("/api/v2/alerts", `[{"labels":{}}]`); code != 400 {
+		t.Errorf("a bad push to a follower: %d %s, want 400", code, body)
+	}
+	waitUntil(t, 30*time.Second, "the followers to list the pushed alert", func() bool {
+		for _, f := range followers {
+			if _, ok := f.alert("PushedToFollower"); !ok {
+				return false
+			}
+		}
+		return true
+	})
+	for _, f := range followers {
+		if n := e.requestsFrom(f); n != 0 {
+			t.Errorf("follower %s sent %d webhook requests", f.name, n)
+		}
+	}
+	if n := e.notified("", "PushedToFollower", "firing"); n != 1 {
+		t.Errorf("PushedToFollower told %d times, want 1", n)
+	}
 }
 
 // TestHAKillLeaderWhilePending: the leader dies with an alert pending; the

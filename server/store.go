@@ -107,12 +107,16 @@ func self(cfg *config.Config) state.Replica {
 	if pg := cfg.Storage.Postgres; pg != nil && pg.ReplicaName != "" {
 		name = pg.ReplicaName
 	}
-	addr := cfg.Global.ExternalURL
-	if addr == "" {
-		addr = "http://" + name
-		if pg := cfg.Storage.Postgres; pg != nil && pg.ReplicaName != "" {
-			addr = "http://" + net.JoinHostPort(host, port)
-		}
+	// The address other replicas reach this one at, directly (not a load
+	// balancer's external_url): the listen address, or this host's name
+	// when it listens on every interface.
+	lhost, _, _ := net.SplitHostPort(cfg.Web.ListenAddress)
+	if lhost == "" || lhost == "0.0.0.0" || lhost == "::" {
+		lhost = host
+	}
+	addr := "http://" + net.JoinHostPort(lhost, port)
+	if pg := cfg.Storage.Postgres; pg != nil && pg.AdvertiseURL != "" {
+		addr = pg.AdvertiseURL
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
