@@ -50,7 +50,12 @@ type ElectorOptions struct {
 	// ctx ends (the term is over), stops it, and returns. An error before
 	// ctx ended gives the lease up (another replica may do better) and the
 	// Elector tries again later.
-	Lead   func(ctx context.Context, epoch int64) error
+	Lead func(ctx context.Context, epoch int64) error
+	// Retry, when set, is how long to wait before trying again after a
+	// failure: taking the lease, or this replica's work. By default that is
+	// TTL/3 and TTL (another replica tries first); a single replica, with
+	// no one to hand over to, retries sooner.
+	Retry  time.Duration
 	Logger *slog.Logger
 	// Registerer receives the leadership metrics; nil registers none.
 	Registerer prometheus.Registerer
@@ -148,6 +153,9 @@ func (e *Elector) Holder() string {
 // once.
 func (e *Elector) Run(ctx context.Context) {
 	retry := e.renewEvery()
+	if e.o.Retry > 0 {
+		retry = e.o.Retry
+	}
 	for ctx.Err() == nil {
 		l, start, err := e.acquire(ctx)
 		e.mu.Lock()
@@ -234,9 +242,13 @@ func (e *Elector) term(ctx context.Context, l state.Lease, start time.Time) {
 	}
 	if ctx.Err() == nil {
 		// Lead failed: let another replica try before this one again.
+		wait := e.o.TTL
+		if e.o.Retry > 0 {
+			wait = e.o.Retry
+		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(e.o.TTL):
+		case <-time.After(wait):
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alerter/alerter/ack"
+	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/web/ackapi"
 	"github.com/alerter/alerter/web/windowapi"
@@ -59,11 +60,11 @@ func (s *Server) mountAckAPI() error {
 
 // gcAcks marks ended acknowledgements and deletes old ones; it runs with
 // the silences' maintenance.
-func (s *Server) gcAcks(ctx context.Context, now time.Time) {
+func (s *Server) gcAcks(ctx context.Context, current []*alert.Alert, now time.Time) {
 	if s.acks.Len() == 0 {
 		return
 	}
-	if n, err := s.acks.GC(ctx, s.allAlerts(), now); err != nil {
+	if n, err := s.acks.GC(ctx, current, now); err != nil {
 		s.log.Warn("acknowledgement GC failed", "err", err)
 	} else if n > 0 {
 		s.log.Debug("deleted old acknowledgements", "count", n)

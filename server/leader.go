@@ -26,6 +26,7 @@ func (s *Server) buildCluster(cfg *config.Config) error {
 		Store:      b.store,
 		Holder:     s.self.ID,
 		TTL:        b.ttl,
+		Retry:      b.retry,
 		Lead:       s.lead,
 		Logger:     s.log,
 		Registerer: s.reg,

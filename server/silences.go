@@ -80,6 +80,23 @@ func (s *Server) onAlertEvents() {
 	}
 }
 
+// termAlerts returns the leader's pending and firing alerts, evaluated
+// and pushed, while the term with epoch is valid and its state restored
+// (false otherwise). It holds reloadMu, under which a term's state is
+// stopped, so the alerts are never those of a stopping term. Without
+// want, it only checks.
+func (s *Server) termAlerts(epoch int64, want bool) ([]*alert.Alert, bool) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if !s.mgr.Ready() || !s.ingest.Ready() || !s.elector.Valid(epoch) {
+		return nil, false
+	}
+	if !want {
+		return nil, true
+	}
+	return append(s.mgr.Alerts(), s.ingest.Alerts()...), true
+}
+
 // maintainSilences expires UntilResolved silences whose alerts resolved,
 // every silenceMaintenanceInterval and after alert events, and deletes
 // expired silences past their retention. The leader does it, for the term
@@ -98,21 +115,22 @@ func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 		}
 		// Before state is restored every alert looks resolved; and a
 		// replica whose term is over by its own clock decides nothing.
-		if !s.mgr.Ready() || !s.ingest.Ready() || !s.elector.Valid(epoch) {
+		// The alerts are read at once with that check, so that a term
+		// ending meanwhile cannot make them look resolved.
+		now := time.Now()
+		current, ok := s.termAlerts(epoch, s.silences.HasUntilResolved(now) || gc)
+		if !ok {
 			continue
 		}
-		now := time.Now()
-		// Gathering every alert costs a copy of each: only when a silence
-		// waits for its alerts to resolve.
 		if s.silences.HasUntilResolved(now) {
-			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(s.allAlerts()), now); err != nil {
+			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(current), now); err != nil {
 				s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
 			} else if len(ids) > 0 {
 				s.log.Info("expired silences whose alerts resolved", "silences", ids)
 			}
 		}
 		if gc {
-			s.gcAcks(ctx, now)
+			s.gcAcks(ctx, current, now)
 			if n, err := s.silences.GC(ctx, now); err != nil {
 				s.log.Warn("deleting old expired silences failed", "err", err)
 			} else if n > 0 {

@@ -48,6 +48,10 @@ type sharedStore interface {
 	cluster.ReplicaStore
 }
 
+// singleReplicaTTL is the lease of the only replica (SQLite): long
+// enough that no pause ends it.
+const singleReplicaTTL = 365 * 24 * time.Hour
+
 // backend is the opened store and what the server needs to know of it.
 type backend struct {
 	store stateStore
@@ -57,6 +61,9 @@ type backend struct {
 	kind   string // "sqlite" or "postgres"
 	where  string // the directory, or user@host:port/database
 	ttl    time.Duration
+	// retry is how soon a failed term is tried again (0: the elector's
+	// default, which lets another replica go first).
+	retry time.Duration
 }
 
 // openBackend opens the store the configuration chooses: PostgreSQL when
@@ -73,7 +80,10 @@ func openBackend(cfg *config.Config, log *slog.Logger) (*backend, error) {
 			fence: func(epoch int64) termStore { return st.Fenced(epoch) },
 			kind:  "sqlite",
 			where: cfg.Storage.Path,
-			ttl:   config.DefaultLeaseTTL,
+			// One process, no other replica to hand over to: a stall
+			// (a frozen VM, a starved machine) must not end its term.
+			ttl:   singleReplicaTTL,
+			retry: 5 * time.Second,
 		}, nil
 	}
 	dsn, err := pg.ConnString()
