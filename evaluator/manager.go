@@ -57,6 +57,13 @@ type Options struct {
 	// ALERTS and ALERTS_FOR_STATE series written. nil: recording rules
 	// are skipped.
 	Appender func() Appender
+	// NoPushdown sends rules' queries as written, without the condition
+	// filters of rules.Rule.PushedQuery.
+	NoPushdown bool
+	// NoBatching sends one query per rule (and per distinct query of a
+	// group evaluation) instead of uniting a group's queries in as few
+	// requests as their answers allow (see batch.go).
+	NoBatching bool
 	// EvalHistory is how many evaluations of each rule are kept for the
 	// API (DefaultEvalHistory when 0; negative keeps none).
 	EvalHistory int
