@@ -51,16 +51,24 @@ const (
 	batchGrowAfter = 10
 )
 
-// batcher is a group's batching state.
+// batcher is a group's batching state, used only by its evaluations.
 type batcher struct {
 	max    int // parts per batch, halved on a failure its parts do not explain
 	streak int // batches that succeeded since max last changed
+	// alone holds the queries (by key) that failed when asked alone: they
+	// stay out of batches, where they would fail the others too, until
+	// they succeed alone. samples is each query's last answer's size.
+	alone   map[string]bool
+	samples map[string]int
 	vec    Vector
 	labels []Label
-	// failed are the batches of the current evaluation that failed, by
-	// their rules, to learn from once the rules were asked alone.
-	failed [][]*ruleRuntime
+	// failed are the batches of the current evaluation that failed, to
+	// learn from once their rules were asked alone.
+	failed []failedBatch
 }
+
+// failedBatch is a batch that failed: its queries (by key).
+type failedBatch struct{ keys []string }
 
 // batchPart is one distinct query of a batch.
 type batchPart struct {
@@ -69,13 +77,31 @@ type batchPart struct {
 }
 
 // batchable reports whether a rule's query may go in a batch.
-func (rt *ruleRuntime) batchable() bool {
+func (b *batcher) batchable(rt *ruleRuntime) bool {
 	switch rt.rule.QueryType {
 	case "vector", "scalar":
 	default:
 		return false
 	}
-	return !rt.batchSkip && rt.lastSamples <= maxBatchSeries/2
+	key := rt.queryKey()
+	return !b.alone[key] && b.samples[key] <= maxBatchSeries/2
+}
+
+func (b *batcher) init() {
+	if b.alone == nil {
+		b.alone, b.samples = map[string]bool{}, map[string]int{}
+	}
+}
+
+// answered records how a query fared when asked alone.
+func (b *batcher) answered(key string, samples int, err error) {
+	b.init()
+	if err != nil {
+		b.alone[key] = true
+		return
+	}
+	delete(b.alone, key)
+	b.samples[key] = samples
 }
 
 // queryKey is the key under which a rule's answer is shared within one
@@ -106,7 +132,7 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 		series int
 	)
 	for i, rt := range rules {
-		if i > 0 && rt.waitForRecords {
+		if i > 0 && recording && rt.waitForRecords {
 			break
 		}
 		if !recording && !rt.rule.IsAlerting() {
@@ -117,10 +143,10 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 			p.rules = append(p.rules, rt)
 			continue
 		}
-		if _, done := shared[key]; done || tried[key] || !rt.batchable() {
+		if _, done := shared[key]; done || tried[key] || !b.batchable(rt) {
 			continue
 		}
-		n := rt.lastSamples
+		n := b.samples[key]
 		if len(parts) >= b.max || len(parts) > 0 && series+n > maxBatchSeries {
 			break
 		}
@@ -132,11 +158,12 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 	if len(parts) < 2 {
 		return
 	}
-	var all []*ruleRuntime
-	for _, p := range parts {
+	keys := make([]string, len(parts))
+	for i, p := range parts {
 		tried[p.key] = true
-		all = append(all, p.rules...)
+		keys[i] = p.key
 	}
+	b.init()
 	met := g.m.metrics
 	start := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, g.m.queryTimeout)
@@ -155,13 +182,15 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 			return
 		}
 		met.batchFailures.Inc()
-		b.failed = append(b.failed, all)
-		g.log.Debug("batched query failed; its rules query alone", "rules", len(all), "err", err)
+		b.failed = append(b.failed, failedBatch{keys: keys})
+		g.log.Debug("batched query failed; its rules query alone", "queries", len(parts), "err", err)
 		return
 	}
 	share := dur / time.Duration(len(parts))
 	for _, p := range parts {
-		shared[p.key] = queryResult{vec: g.resultVector(p.key), batched: true, dur: share}
+		v := g.resultVector(p.key)
+		b.samples[p.key] = len(v.Samples)
+		shared[p.key] = queryResult{vec: v, batched: true, dur: share}
 	}
 	if b.streak++; b.streak >= batchGrowAfter && b.max < maxBatchParts {
 		b.max, b.streak = min(2*b.max, maxBatchParts), 0
@@ -171,23 +200,27 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 // learnFromBatches adjusts the batch size after an evaluation whose batches failed:
 // when every rule of a failed batch then succeeded alone, the batch itself
 // was the problem (too slow, too many samples for the datasource's
-// limits), so batches get smaller. Rules that failed alone are already
-// left out of later batches (batchSkip).
+// limits), so batches get smaller. Queries that failed alone are already
+// left out of later batches (alone).
 func (g *groupRuntime) learnFromBatches(ctx context.Context) {
 	b := &g.batch
 	if ctx.Err() != nil {
 		b.failed = b.failed[:0]
 		return
 	}
-	for _, rules := range b.failed {
+	largest := 0 // parts of the largest batch its rules do not explain
+	for _, f := range b.failed {
 		explained := false
-		for _, rt := range rules {
-			explained = explained || rt.batchSkip
+		for _, k := range f.keys {
+			explained = explained || b.alone[k]
 		}
 		if !explained {
-			b.max, b.streak = max(1, min(b.max, len(rules))/2), 0
-			g.log.Info("a batched query failed although its rules succeed alone; batching fewer queries", "batch_size", b.max)
+			largest = max(largest, len(f.keys))
 		}
+	}
+	if largest > 0 {
+		b.max, b.streak = max(1, min(b.max, largest)/2), 0
+		g.log.Info("a batched query failed although its rules succeed alone; batching fewer queries", "batch_size", b.max)
 	}
 	clear(b.failed)
 	b.failed = b.failed[:0]

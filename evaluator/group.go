@@ -124,6 +124,7 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 			}
 			recorded = false
 			clear(shared)
+			clear(tried)
 			if err != nil {
 				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
 				rt.setHealth(Evaluation{At: ts, Samples: -1, Active: -1}, fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err))
@@ -203,9 +204,7 @@ func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time,
 	met.queryDuration.Observe(dur.Seconds())
 	if ctx.Err() == nil {
 		shared[key] = queryResult{vec: vec, err: err}
-		// A rule that fails alone stays out of batches, where it would
-		// fail the others' answers too, until it succeeds alone.
-		rt.batchSkip = err != nil
+		g.batch.answered(key, len(vec.Samples), err)
 	}
 	return vec, 0, err
 }
@@ -244,7 +243,6 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		return false
 	}
 	g.m.health.observe(ts, nil, false)
-	rt.lastSamples = len(vec.Samples)
 	res, err := rt.evaluate(ctx, vec, ts, g.m.querier)
 	var limitErr *LimitError
 	if err != nil && !errors.As(err, &limitErr) {

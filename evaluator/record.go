@@ -63,7 +63,6 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 		return
 	}
 	g.m.health.observe(ts, nil, false)
-	rt.lastSamples = len(vec.Samples)
 	cur, err := rt.recordedSeries(vec, g.g.Limit)
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()

@@ -67,12 +67,6 @@ type ruleRuntime struct {
 	// its group records, so those samples are written before it queries.
 	waitForRecords bool
 
-	// Batching state, used only by the group's evaluation (see batch.go):
-	// the series of the last answer, and whether the rule failed when it
-	// queried alone (it stays out of batches until it succeeds alone).
-	lastSamples int
-	batchSkip   bool
-
 	// staticAnnotations, when every annotation is static, is built once
 	// and shared by the rule's alerts (nobody modifies an alert's
 	// annotations in place).
