@@ -60,8 +60,8 @@ type batcher struct {
 	// they succeed alone. samples is each query's last answer's size.
 	alone   map[string]bool
 	samples map[string]int
-	vec    Vector
-	labels []Label
+	vec     Vector
+	labels  []Label
 	// failed are the batches of the current evaluation that failed, to
 	// learn from once their rules were asked alone.
 	failed []failedBatch
