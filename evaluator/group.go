@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alerter/alerter/alert"
@@ -42,14 +43,16 @@ type groupRuntime struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// due is the slot (Unix nanoseconds) the loop evaluates or waits for;
+	// every earlier slot's evaluation is stored (see EvaluatedBefore).
+	due atomic.Int64
 }
 
 // run evaluates the group on its schedule until ctx ends. A group never
 // runs twice at once: the next slot is chosen after an evaluation ends, and
 // slots that passed meanwhile are counted as missed.
-func (g *groupRuntime) run(ctx context.Context) {
+func (g *groupRuntime) run(ctx context.Context, next time.Time) {
 	defer close(g.done)
-	next := g.sched.first(time.Now())
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
@@ -61,6 +64,10 @@ func (g *groupRuntime) run(ctx context.Context) {
 		g.Eval(ctx, next)
 		var missed int
 		next, missed = g.sched.next(next, time.Now())
+		g.due.Store(next.UnixNano())
+		if g.m.opts.OnEvaluated != nil {
+			g.m.opts.OnEvaluated()
+		}
 		g.m.metrics.iterations.WithLabelValues(g.key).Inc()
 		if missed > 0 {
 			g.m.metrics.missed.WithLabelValues(g.key).Add(float64(missed))

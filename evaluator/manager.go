@@ -52,6 +52,10 @@ type Options struct {
 	DatasourceName string
 	// OnEvents is called after events were stored, to wake the deliverer.
 	OnEvents func()
+	// OnEvaluated is called after each scheduled group evaluation was
+	// stored and the group moved on to its next slot (see
+	// EvaluatedBefore). It must not block.
+	OnEvaluated func()
 	// Appender, when set, gives each group evaluation an Appender for
 	// remote write: recording rules are evaluated and alerting rules'
 	// ALERTS and ALERTS_FOR_STATE series written. nil: recording rules
@@ -321,7 +325,9 @@ func (m *Manager) startGroup(ctx context.Context, g *groupRuntime) {
 	m.metrics.initGroup(g)
 	gctx, cancel := context.WithCancel(ctx)
 	g.cancel, g.done = cancel, make(chan struct{})
-	go g.run(gctx)
+	next := g.sched.first(time.Now())
+	g.due.Store(next.UnixNano())
+	go g.run(gctx, next)
 }
 
 func (g *groupRuntime) stop() {

@@ -78,6 +78,9 @@ type DispatcherOptions struct {
 	// OnQueued is called after notifications were queued, to wake senders.
 	OnQueued     func()
 	PollInterval time.Duration
+	// Evaluations tells how far alerter's rule evaluations have got, for
+	// routes with group_wait_early; nil: such routes wait group_wait.
+	Evaluations EvaluationProgress
 }
 
 // Dispatcher routes alerts to receivers, groups them, and decides from the
@@ -108,6 +111,9 @@ type Dispatcher struct {
 	// escDirty says a round changed groups since it was built.
 	escSnap  atomic.Pointer[map[string]GroupEscalation]
 	escDirty bool
+	// earlyWaiting counts new groups waiting for evaluations to end
+	// their group_wait early (early.go).
+	earlyWaiting atomic.Int64
 }
 
 // entry is one alert the dispatcher holds, and the groups it is in (one
@@ -129,6 +135,8 @@ type aggGroup struct {
 	alerts    map[alert.Key]*alert.Alert
 	nextFlush time.Time
 	flushed   bool
+	// formed is when the group formed, for group_wait_early.
+	formed time.Time
 	// esc is the group's escalation progress (when its route has a
 	// policy); acked the fingerprints acknowledged at the last flush.
 	esc   escalation.State
@@ -197,9 +205,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	for {
 		now := time.Now()
+		// Read before the events: the evaluations it counts as stored
+		// have their events among those read next.
+		evaluated, known := d.evaluatedBefore()
 		if err := d.ingestPending(ctx, now); err != nil && ctx.Err() == nil {
 			d.log.Error("reading alert events", "err", err)
 		}
+		d.releaseEarly(evaluated, known, now)
 		if d.acksChanged.Swap(false) {
 			d.ackNews(now)
 		}
@@ -341,7 +353,7 @@ func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
 		gk := r.GroupKey(a.Labels)
 		g := d.groups[gk]
 		if g == nil {
-			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait)}
+			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait), formed: now}
 			if st, ok := d.escalations[gk]; ok {
 				g.esc = st
 				delete(d.escalations, gk)

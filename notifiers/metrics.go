@@ -31,6 +31,9 @@ type dispatchMetrics struct {
 	suppressed  *prometheus.CounterVec
 	storms      *prometheus.CounterVec
 	escalations *prometheus.CounterVec
+	// earlyFlushes counts groups whose first notification went out before
+	// group_wait ended (group_wait_early).
+	earlyFlushes prometheus.Counter
 }
 
 func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
@@ -60,6 +63,10 @@ func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
 			Name: "alerter_escalations_total",
 			Help: "Escalation levels notified (including repeats of the last level), by policy.",
 		}, []string{"policy"})),
+		earlyFlushes: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_notification_groups_early_total",
+			Help: "New alert groups (routes with group_wait_early) notified before group_wait ended, once the rule evaluations due when they formed were stored.",
+		})),
 	}
 }
 

@@ -138,6 +138,7 @@ func (p *pipeline) build(cfg *config.Config) (*built, error) {
 		ExternalURL: cfg.Global.ExternalURL,
 		Storm:       notifiers.StormOptions{MaxAlerts: cfg.StormControl.MaxAlerts, Window: time.Duration(cfg.StormControl.Window)},
 		MaxOutbox:   cfg.Delivery.MaxOutbox,
+		Evaluations: evalProgress{s},
 		OnQueued: func() {
 			for _, sd := range b.senders {
 				sd.Wake()

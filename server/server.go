@@ -236,6 +236,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 		DatasourceDownAfter: downAfter,
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
+		OnEvaluated:         s.onEvaluated,
 		Appender:            s.appender(),
 	}
 }
