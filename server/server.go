@@ -215,6 +215,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 			downAfter = -1
 		}
 	}
+	rewrite := cfg.Datasource.RewriteQueries == nil || *cfg.Datasource.RewriteQueries
 	gen := cfg.Datasource.GeneratorURL
 	if gen == "" {
 		// Links go to receivers: never with the datasource's credentials.
@@ -237,6 +238,8 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st *sqlite.Store, s *
 		DatasourceName:      redactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
 		OnEvaluated:         s.onEvaluated,
+		NoPushdown:          !rewrite,
+		NoBatching:          !rewrite,
 		Appender:            s.appender(),
 	}
 }

@@ -22,6 +22,10 @@ type alerterOptions struct {
 	SinkURL   string
 	GroupBy   []string
 	GroupWait time.Duration
+	// GroupWaitEarly sets the route's group_wait_early.
+	GroupWaitEarly bool
+	// Datasource is Prometheus's URL when not the bench's own.
+	Datasource string
 }
 
 // alerterProc is a running alerter binary.
@@ -47,6 +51,7 @@ route:
   receiver: sink
   group_by: [%s]
   group_wait: %s
+  group_wait_early: %v
   group_interval: %s
   repeat_interval: 4h
 receivers:
@@ -84,9 +89,13 @@ func (b *bench) alerterYAML(o alerterOptions, storage, listen string) string {
 	if len(groupBy) == 0 {
 		groupBy = []string{"alertname"}
 	}
+	ds := o.Datasource
+	if ds == "" {
+		ds = b.prom.URL()
+	}
 	return fmt.Sprintf(alerterConfig,
-		model.Duration(o.Interval), b.prom.URL(), strings.Join(quoted, ", "), storage, listen,
-		strings.Join(groupBy, ", "), model.Duration(o.GroupWait), model.Duration(max(o.Interval, time.Second)),
+		model.Duration(o.Interval), ds, strings.Join(quoted, ", "), storage, listen,
+		strings.Join(groupBy, ", "), model.Duration(o.GroupWait), o.GroupWaitEarly, model.Duration(max(o.Interval, time.Second)),
 		receiver)
 }
 
