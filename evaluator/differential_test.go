@@ -202,6 +202,11 @@ const diffRules = `groups:
   - {alert: Shared1, query: 'd_a{k="d"}', condition: 'value > 0.9'}
   - {alert: Shared2, query: 'd_a{ k="d" }', condition: 'value > 0.5 && labels.job == "api"'}
   - {alert: SharedRaw, query: 'd_a{k="d", job!="x"}'}
+- name: offset
+  query_offset: 1s
+  rules:
+  - {alert: OffA, query: 'd_a{k="n"}', condition: 'value > 0.6'}
+  - {alert: OffB, expr: 'd_stage'}
 - name: limited
   limit: 3
   rules:
@@ -267,7 +272,7 @@ func TestBatchingAndPushdownMatchOneQueryPerRule(t *testing.T) {
 		checkParts(t, mFull, newPromQuerier(prom.URL()), ts)
 		checkPushed(t, set, newPromQuerier(prom.URL()), ts)
 		f0, p0 := full.count(), plain.count()
-		for _, g := range []string{"tricky", "pushdown", "limited"} {
+		for _, g := range []string{"tricky", "pushdown", "offset", "limited"} {
 			evalGroup(mFull, g, ts)
 			evalGroup(mPlain, g, ts)
 		}
