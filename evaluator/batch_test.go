@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -314,4 +315,83 @@ func TestBatchKeepsDuplicateDetectionPerRule(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzBatchSplit checks that splitting a batched answer either fails or
+// hands each part exactly its series, without the marker, in order.
+func FuzzBatchSplit(f *testing.F) {
+	f.Add(3, "0,a=1;1,a=2;0,b=3;2,")
+	f.Add(2, "0,a=1;x,a=2")
+	f.Add(1, "00,a=1")
+	f.Add(2, "1,__alerter_rule=0")
+	f.Fuzz(func(t *testing.T, nParts int, answer string) {
+		if nParts < 1 || nParts > 8 {
+			return
+		}
+		parts := make([]*batchPart, nParts)
+		vecs := map[string]*Vector{}
+		for i := range parts {
+			parts[i] = &batchPart{key: fmt.Sprint(i)}
+			vecs[fmt.Sprint(i)] = &Vector{}
+		}
+		var b batcher
+		type want struct {
+			part   int
+			labels string
+		}
+		var wants []want
+		valid := true
+		for i, s := range strings.Split(answer, ";") {
+			marker, rest, _ := strings.Cut(s, ",")
+			ls := model.Metric{batchLabel: model.LabelValue(marker)}
+			for _, kv := range strings.Split(rest, ",") {
+				if k, v, ok := strings.Cut(kv, "="); ok && model.LabelName(k).IsValid() && k != batchLabel && v != "" {
+					ls[model.LabelName(k)] = model.LabelValue(v)
+				}
+			}
+			b.vec.AppendMetric(ls, float64(i))
+			n, err := strconv.Atoi(marker)
+			if err != nil || n < 0 || n >= nParts || strconv.Itoa(n) != marker {
+				valid = false
+				continue
+			}
+			delete(ls, batchLabel)
+			wants = append(wants, want{n, ls.String()})
+		}
+		err := b.split(parts, func(k string) *Vector { return vecs[k] })
+		if !valid {
+			if err == nil {
+				t.Fatalf("%q split into %d parts without error", answer, nParts)
+			}
+			for _, v := range vecs {
+				if len(v.Samples) != 0 {
+					t.Fatal("a failed split left series in a part")
+				}
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", answer, err)
+		}
+		got := map[int][]string{}
+		for i := range parts {
+			for _, s := range vecs[fmt.Sprint(i)].Samples {
+				m := model.Metric{}
+				for _, l := range s.Labels {
+					if l.Name == batchLabel {
+						t.Fatal("marker left in a part")
+					}
+					m[model.LabelName(l.Name)] = model.LabelValue(l.Value)
+				}
+				got[i] = append(got[i], m.String())
+			}
+		}
+		exp := map[int][]string{}
+		for _, w := range wants {
+			exp[w.part] = append(exp[w.part], w.labels)
+		}
+		if !reflect.DeepEqual(got, exp) && !(len(got) == 0 && len(exp) == 0) {
+			t.Fatalf("%q: split %v, want %v", answer, got, exp)
+		}
+	})
 }
