@@ -117,22 +117,26 @@ func (rt *ruleRuntime) queryKey() string {
 // after it up to the next one that must wait for recorded samples, that
 // are not answered yet in shared nor were tried in a batch in this
 // evaluation; it puts each part's answer in shared. Nothing is put there
-// when the batch fails: the rules then query alone.
-func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts time.Time, shared map[string]queryResult, tried map[string]bool, recording bool) {
+// when the batch fails: the rules then query alone. When there is no batch
+// to send (fewer than two such queries), it returns how many rules it
+// looked at: no batch can start before them in this evaluation.
+func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts time.Time, shared map[string]queryResult, tried map[string]bool, recording bool) (none int) {
 	if g.m.opts.NoBatching || len(rules) < 2 {
-		return
+		return len(rules)
 	}
 	b := &g.batch
 	if b.max == 0 {
 		b.max = maxBatchParts
 	}
 	var (
-		parts  []*batchPart
-		byKey  = map[string]*batchPart{}
-		series int
+		parts   []*batchPart
+		byKey   = map[string]*batchPart{}
+		series  int
+		scanned = len(rules)
 	)
 	for i, rt := range rules {
 		if i > 0 && recording && rt.waitForRecords {
+			scanned = i
 			break
 		}
 		if !recording && !rt.rule.IsAlerting() {
@@ -148,6 +152,7 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 		}
 		n := b.samples[key]
 		if len(parts) >= b.max || len(parts) > 0 && series+n > maxBatchSeries {
+			scanned = i
 			break
 		}
 		series += n
@@ -156,7 +161,7 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 		parts = append(parts, p)
 	}
 	if len(parts) < 2 {
-		return
+		return scanned
 	}
 	keys := make([]string, len(parts))
 	for i, p := range parts {
@@ -179,12 +184,12 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 	b.vec.Reset() // keep no reference to this answer's strings
 	if err != nil {
 		if ctx.Err() != nil {
-			return
+			return 0
 		}
 		met.batchFailures.Inc()
 		b.failed = append(b.failed, failedBatch{keys: keys})
 		g.log.Debug("batched query failed; its rules query alone", "queries", len(parts), "err", err)
-		return
+		return 0
 	}
 	share := dur / time.Duration(len(parts))
 	for _, p := range parts {
@@ -195,6 +200,7 @@ func (g *groupRuntime) prefetch(ctx context.Context, rules []*ruleRuntime, ts ti
 	if b.streak++; b.streak >= batchGrowAfter && b.max < maxBatchParts {
 		b.max, b.streak = min(2*b.max, maxBatchParts), 0
 	}
+	return 0
 }
 
 // learnFromBatches adjusts the batch size after an evaluation whose batches failed:

@@ -115,6 +115,7 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 	}
 	shared := map[string]queryResult{}
 	tried := map[string]bool{} // queries already tried in a batch
+	noBatchBefore := 0         // no batch can start before this rule
 	defer g.learnFromBatches(ctx)
 	recorded := false // samples of this evaluation's recording rules are not yet written
 	t := ts.Add(-g.queryOffset).UnixMilli()
@@ -132,6 +133,7 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 			recorded = false
 			clear(shared)
 			clear(tried)
+			noBatchBefore = 0
 			if err != nil {
 				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
 				rt.setHealth(Evaluation{At: ts, Samples: -1, Active: -1}, fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err))
@@ -139,8 +141,8 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 				continue
 			}
 		}
-		if _, done := shared[rt.queryKey()]; !done && !tried[rt.queryKey()] {
-			g.prefetch(ctx, g.rules[i:], ts, shared, tried, app != nil)
+		if _, done := shared[rt.queryKey()]; !done && !tried[rt.queryKey()] && i >= noBatchBefore {
+			noBatchBefore = i + g.prefetch(ctx, g.rules[i:], ts, shared, tried, app != nil)
 		}
 		if !rt.rule.IsAlerting() {
 			g.evalRecording(ctx, rt, ts, app, shared)
