@@ -51,8 +51,7 @@ route:
   receiver: sink
   group_by: [%s]
   group_wait: %s
-  group_wait_early: %v
-  group_interval: %s
+%s  group_interval: %s
   repeat_interval: 4h
 receivers:
   - name: sink
@@ -89,13 +88,17 @@ func (b *bench) alerterYAML(o alerterOptions, storage, listen string) string {
 	if len(groupBy) == 0 {
 		groupBy = []string{"alertname"}
 	}
+	early := "" // only when set, so that older binaries (ALERTER_BIN) load it
+	if o.GroupWaitEarly {
+		early = "  group_wait_early: true\n"
+	}
 	ds := o.Datasource
 	if ds == "" {
 		ds = b.prom.URL()
 	}
 	return fmt.Sprintf(alerterConfig,
 		model.Duration(o.Interval), ds, strings.Join(quoted, ", "), storage, listen,
-		strings.Join(groupBy, ", "), model.Duration(o.GroupWait), o.GroupWaitEarly, model.Duration(max(o.Interval, time.Second)),
+		strings.Join(groupBy, ", "), model.Duration(o.GroupWait), early, model.Duration(max(o.Interval, time.Second)),
 		receiver)
 }
 
