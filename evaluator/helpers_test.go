@@ -167,7 +167,7 @@ func (s *flakyStore) Commit(ctx context.Context, b *state.Batch) error {
 	return s.Store.Commit(ctx, b)
 }
 
-func openStore(t *testing.T, dir string) *flakyStore {
+func openStore(t testing.TB, dir string) *flakyStore {
 	t.Helper()
 	st, err := sqlite.Open(sqlite.Options{Dir: dir})
 	if err != nil {
@@ -205,7 +205,7 @@ func smp(v float64, kv ...string) *model.Sample {
 	return &model.Sample{Metric: m, Value: model.SampleValue(v)}
 }
 
-func newTestManager(t *testing.T, q Querier, st state.Store, mod func(*Options)) *Manager {
+func newTestManager(t testing.TB, q Querier, st state.Store, mod func(*Options)) *Manager {
 	t.Helper()
 	// The fake querier answers queries as written, not pushed down.
 	o := Options{Querier: q, Store: st, DefaultInterval: time.Hour, DatasourceName: "prom", NoPushdown: true}
@@ -221,7 +221,7 @@ func newTestManager(t *testing.T, q Querier, st state.Store, mod func(*Options))
 
 // startManager starts m with loops that will not fire during the test (1h
 // intervals); tests drive evaluations with evalGroup.
-func startManager(t *testing.T, m *Manager, set *rules.Set) {
+func startManager(t testing.TB, m *Manager, set *rules.Set) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { m.Stop(); cancel() })
