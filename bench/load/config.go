@@ -21,6 +21,9 @@ const (
 	EnvInterval = "ALERTER_BENCH_LOAD_INTERVAL"
 	// EnvOut names a file that receives the report too.
 	EnvOut = "ALERTER_BENCH_LOAD_OUT"
+	// EnvCycles is how many steady evaluation cycles the scale and shared
+	// scenarios measure (1 by default); more average out a noisy machine.
+	EnvCycles = "ALERTER_BENCH_LOAD_CYCLES"
 )
 
 // Scenario names.
@@ -70,6 +73,8 @@ type Config struct {
 	// ScaleInterval is the groups' evaluation interval, for alerter and
 	// Prometheus alike.
 	ScaleInterval time.Duration
+	// Cycles is how many steady cycles are measured (at least 1).
+	Cycles int
 	// RulesPerGroup and GroupsPerFile shape the generated rule files.
 	RulesPerGroup int
 	GroupsPerFile int
@@ -181,6 +186,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %w", EnvScale, err)
 		}
 		c.ScaleCases = cases
+	}
+	c.Cycles = 1
+	if v := getenv(EnvCycles); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("%s: %q is not a positive number", EnvCycles, v)
+		}
+		c.Cycles = n
 	}
 	if v := getenv(EnvInterval); v != "" {
 		d, err := time.ParseDuration(v)
