@@ -204,7 +204,7 @@ func scaleTable(cfg Config, rs []scaleResult, expr bool) *Table {
 	t.Notes = []string{
 		"evaluated series/cycle: " + evaluated +
 			"alerts: pending alerts (`for: 1h`), the same number in alerter and in Prometheus's ALERTS (checked). " +
-			"alerter CPU: increase of process_cpu_seconds_total over one steady cycle (after every group's first evaluation) divided by the cycles its iteration counters show. " +
+			"alerter CPU: increase of process_cpu_seconds_total over the measured steady cycles (after every group's first evaluation; one unless ALERTER_BENCH_LOAD_CYCLES says more) divided by the cycles its iteration counters show. " +
 			"RSS: process_resident_memory_bytes at the end of that cycle. missed: iterations missed in that cycle (since start). " +
 			"Σ group s: the sum over all groups of each group's last evaluation duration " +
 			"(alerter_rule_group_last_duration_seconds, prometheus_rule_group_last_duration_seconds) once both had evaluated every group at least twice; " +
