@@ -199,6 +199,13 @@ const diffRules = `groups:
     severities:
     - {severity: critical, condition: 'value > 0.9'}
     - {severity: warning, condition: 'value > 0.65 && labels.env == "prod"'}
+  - {alert: Keep, query: 'd_a{k!="r11"}', condition: 'value > 0.9', keep_firing_for: 1h}
+  - {alert: For, query: 'd_a{k!="r12"}', condition: 'value > 0.5', for: 2s}
+  - alert: TemplatedPushed
+    query: 'd_a{k!="r13"}'
+    condition: 'value > 0.6 && labels.job == "api"'
+    labels: {level: '{{ if gt $value 0.9 }}high{{ else }}low{{ end }}'}
+    annotations: {summary: '{{ $labels.__name__ }} at {{ $value }}'}
   - {alert: Shared1, query: 'd_a{k="d"}', condition: 'value > 0.9'}
   - {alert: Shared2, query: 'd_a{ k="d" }', condition: 'value > 0.5 && labels.job == "api"'}
   - {alert: SharedRaw, query: 'd_a{k="d", job!="x"}'}
@@ -289,7 +296,8 @@ func TestBatchingAndPushdownMatchOneQueryPerRule(t *testing.T) {
 		t.Fatalf("%d queries batched against %d one per rule", nFull, nPlain)
 	}
 	view := diffView(mFull)
-	for _, want := range []string{`Hyst ok`, `severity="warning"`, `severity="critical"`, `many-to-many`, `same labelset`, `not a vector`, `exceeded`} {
+	for _, want := range []string{`Hyst ok`, `severity="warning"`, `severity="critical"`, `many-to-many`, `same labelset`, `not a vector`, `exceeded`,
+		`alertname="For"`, `@pending`, `level="high"`} {
 		if !strings.Contains(view, want) {
 			t.Errorf("the run never showed %q:\n%s", want, view)
 		}
