@@ -13,9 +13,12 @@ import (
 //
 // Each group's loop records the slot it evaluates or waits for next, and
 // moves on only after the evaluation of that slot was committed; w is the
-// earliest such slot.
+// earliest such slot. While a reload swaps the groups (which waits for
+// evaluations in flight), progress is not known rather than waited for.
 func (m *Manager) EvaluatedBefore() (time.Time, bool) {
-	m.mu.RLock()
+	if !m.mu.TryRLock() {
+		return time.Time{}, false
+	}
 	defer m.mu.RUnlock()
 	if !m.running {
 		return time.Time{}, false
