@@ -216,7 +216,7 @@ func pageTable(cfg Config, r pageResult) *Table {
 			continue
 		}
 		lo, hi := slices.Min(ls), slices.Max(ls)
-		t.Add(e, secs(median(ls).Seconds()), secs(lo.Seconds())+"–"+secs(hi.Seconds()), fmt.Sprintf("%+.2f", (ref - median(ls)).Seconds()))
+		t.Add(e, secs(median(ls).Seconds()), secs(lo.Seconds())+"–"+secs(hi.Seconds()), fmt.Sprintf("%+.2f", (ref-median(ls)).Seconds()))
 	}
 	t.Notes = []string{
 		"threshold crossed: the moment the source starts serving the series' new value (1 instead of 0); Prometheus scrapes it every second. " +
