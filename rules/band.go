@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"maps"
 	"math"
 	"slices"
 
@@ -324,28 +323,4 @@ func labelComparison(n *ast.BinaryNode, neg bool) (band, bool) {
 		b.setLabel(name, labelSet{ne: []string{lit.Value}})
 	}
 	return b, true
-}
-
-// contains reports whether the band admits a series, for tests.
-func (b band) contains(value float64, label func(string) string) bool {
-	if b.none {
-		return false
-	}
-	v := b.v
-	if math.IsNaN(value) {
-		if !v.nan {
-			return false
-		}
-	} else {
-		if v.empty || value < v.lo || value > v.hi || v.loOpen && value == v.lo || v.hiOpen && value == v.hi {
-			return false
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(b.labels)) {
-		l, got := b.labels[name], label(name)
-		if l.isEq && got != l.eq || !l.isEq && slices.Contains(l.ne, got) {
-			return false
-		}
-	}
-	return true
 }

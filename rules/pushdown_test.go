@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -276,4 +278,28 @@ func FuzzPushdown(f *testing.F) {
 			}
 		}
 	})
+}
+
+// contains reports whether the band admits a series.
+func (b band) contains(value float64, label func(string) string) bool {
+	if b.none {
+		return false
+	}
+	v := b.v
+	if math.IsNaN(value) {
+		if !v.nan {
+			return false
+		}
+	} else {
+		if v.empty || value < v.lo || value > v.hi || v.loOpen && value == v.lo || v.hiOpen && value == v.hi {
+			return false
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.labels)) {
+		l, got := b.labels[name], label(name)
+		if l.isEq && got != l.eq || !l.isEq && slices.Contains(l.ne, got) {
+			return false
+		}
+	}
+	return true
 }
