@@ -3,9 +3,9 @@ package rules
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
