@@ -121,6 +121,12 @@ type Datasource struct {
 	DownAlertAfter *model.Duration `yaml:"down_alert_after,omitempty"`
 	// GeneratorURL is the base of alerts' generator links (default: URL).
 	GeneratorURL string `yaml:"generator_url,omitempty"`
+	// RewriteQueries lets alerter send rules' queries in equivalent,
+	// cheaper forms (default true): conditions pushed down into the
+	// PromQL, and a group's queries united in one request. false sends
+	// each rule's query as written, for a datasource that speaks PromQL
+	// differently from Prometheus.
+	RewriteQueries *bool `yaml:"rewrite_queries,omitempty"`
 
 	HTTPClientConfig config.HTTPClientConfig `yaml:",inline"`
 }

@@ -36,7 +36,8 @@ type Options struct {
 
 // Client runs instant queries against Prometheus's HTTP API.
 type Client struct {
-	base    *url.URL
+	base    *url.URL // Prometheus's base URL
+	query   string   // the query endpoint's URL
 	http    *http.Client
 	timeout time.Duration
 	ua      string
@@ -72,11 +73,14 @@ func New(opts Options) (*Client, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}
-	hc.Timeout = opts.Timeout + 5*time.Second
+	// Each query's context carries its deadline, which also bounds reading
+	// the body; a client timeout on top would cost a timer and a goroutine
+	// per request when the transport is wrapped (auth, headers).
+	hc.Timeout = 0
 	if opts.UserAgent == "" {
 		opts.UserAgent = "alerter"
 	}
-	return &Client{base: u, http: hc, timeout: opts.Timeout, ua: opts.UserAgent, strs: intern.New(internLimit)}, nil
+	return &Client{base: u, query: u.JoinPath("api/v1/query").String(), http: hc, timeout: opts.Timeout, ua: opts.UserAgent, strs: intern.New(internLimit)}, nil
 }
 
 // Error is a query failure. Unavailable says whether the datasource itself
@@ -117,8 +121,7 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time, into *ev
 	form.Set("query", query)
 	form.Set("time", strconv.FormatFloat(float64(ts.UnixNano())/1e9, 'f', -1, 64))
 	form.Set("timeout", model.Duration(c.timeout).String())
-	u := c.base.JoinPath("api/v1/query")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.query, strings.NewReader(form.Encode()))
 	if err != nil {
 		return &Error{Type: "request", Msg: err.Error(), err: err}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alerter/alerter/alert"
@@ -37,17 +38,21 @@ type groupRuntime struct {
 	// results keeps, per query, the Vector its answers are decoded into,
 	// reused every evaluation (a group never runs twice at once).
 	results map[string]*Vector
+	// batch is the state of query batching (batch.go).
+	batch batcher
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// due is the slot (Unix nanoseconds) the loop evaluates or waits for;
+	// every earlier slot's evaluation is stored (see EvaluatedBefore).
+	due atomic.Int64
 }
 
 // run evaluates the group on its schedule until ctx ends. A group never
 // runs twice at once: the next slot is chosen after an evaluation ends, and
 // slots that passed meanwhile are counted as missed.
-func (g *groupRuntime) run(ctx context.Context) {
+func (g *groupRuntime) run(ctx context.Context, next time.Time) {
 	defer close(g.done)
-	next := g.sched.first(time.Now())
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
@@ -59,6 +64,10 @@ func (g *groupRuntime) run(ctx context.Context) {
 		g.Eval(ctx, next)
 		var missed int
 		next, missed = g.sched.next(next, time.Now())
+		g.due.Store(next.UnixNano())
+		if g.m.opts.OnEvaluated != nil {
+			g.m.opts.OnEvaluated()
+		}
 		g.m.metrics.iterations.WithLabelValues(g.key).Inc()
 		if missed > 0 {
 			g.m.metrics.missed.WithLabelValues(g.key).Add(float64(missed))
@@ -115,9 +124,12 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 		app = g.m.opts.Appender()
 	}
 	shared := map[string]queryResult{}
+	tried := map[string]bool{} // queries already tried in a batch
+	noBatchBefore := 0         // no batch can start before this rule
+	defer g.learnFromBatches(ctx)
 	recorded := false // samples of this evaluation's recording rules are not yet written
 	t := ts.Add(-g.queryOffset).UnixMilli()
-	for _, rt := range g.rules {
+	for i, rt := range g.rules {
 		if app == nil && !rt.rule.IsAlerting() {
 			if observe != nil {
 				observe(&RuleEval{Rule: rt.rule, TS: ts})
@@ -133,6 +145,8 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 			}
 			recorded = false
 			clear(shared)
+			clear(tried)
+			noBatchBefore = 0
 			if err != nil {
 				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
 				err = fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err)
@@ -143,6 +157,9 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 				}
 				continue
 			}
+		}
+		if _, done := shared[rt.queryKey()]; !done && !tried[rt.queryKey()] && i >= noBatchBefore {
+			noBatchBefore = i + g.prefetch(ctx, g.rules[i:], ts, shared, tried, app != nil)
 		}
 		if !rt.rule.IsAlerting() {
 			g.evalRecording(ctx, rt, ts, app, shared)
@@ -169,24 +186,19 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 }
 
 // queryResult is one query's answer, shared by the rules of a group that
-// ask the same question in the same evaluation.
+// ask the same question in the same evaluation. A batched answer (see
+// batch.go) was fetched for them all; dur is its share of the batch's
+// time, counted once.
 type queryResult struct {
-	vec *Vector
-	err error
+	vec     *Vector
+	err     error
+	batched bool
+	dur     time.Duration
 }
 
-// query runs the rule's query, or reuses the answer of an earlier rule of
-// this evaluation whose query has the same canonical form.
-func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time, shared map[string]queryResult) (*Vector, error) {
-	met := g.m.metrics
-	key := rt.rule.QueryKey
-	if key == "" {
-		key = rt.rule.Query
-	}
-	if r, ok := shared[key]; ok {
-		met.queriesSaved.Inc()
-		return r.vec, r.err
-	}
+// resultVector is the Vector that answers to the query with key are
+// decoded into, reused every evaluation.
+func (g *groupRuntime) resultVector(key string) *Vector {
 	if g.results == nil {
 		g.results = map[string]*Vector{}
 	}
@@ -195,16 +207,49 @@ func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time,
 		vec = &Vector{}
 		g.results[key] = vec
 	}
+	return vec
+}
+
+// query runs the rule's query (as pushed down, see rules.Rule.SentQuery),
+// or reuses the answer of an earlier rule of this evaluation whose query
+// has the same canonical form, or of a batch. It returns the share of a
+// batch's time spent on the rule's behalf, for a batched answer's first
+// reader (the time of a query of its own is the caller's to measure).
+func (g *groupRuntime) query(ctx context.Context, rt *ruleRuntime, ts time.Time, shared map[string]queryResult) (*Vector, time.Duration, error) {
+	met := g.m.metrics
+	key := rt.queryKey()
+	if r, ok := shared[key]; ok {
+		if r.batched {
+			// The first rule to read a batched answer did not save a query;
+			// the ones after it did, as for any shared answer.
+			shared[key] = queryResult{vec: r.vec, err: r.err}
+			return r.vec, r.dur, r.err
+		}
+		met.queriesSaved.Inc()
+		return r.vec, 0, r.err
+	}
+	vec := g.resultVector(key)
 	start := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, g.m.queryTimeout)
-	err := g.m.querier.Query(qctx, rt.rule.Query, ts.Add(-g.queryOffset), vec)
+	err := g.m.querier.Query(qctx, g.sentQuery(rt), ts.Add(-g.queryOffset), vec)
 	cancel()
+	dur := time.Since(start)
 	met.queries.Inc()
-	met.queryDuration.Observe(time.Since(start).Seconds())
+	met.queryDuration.Observe(dur.Seconds())
 	if ctx.Err() == nil {
-		shared[key] = queryResult{vec, err}
+		shared[key] = queryResult{vec: vec, err: err}
+		g.batch.answered(key, len(vec.Samples), err)
 	}
-	return vec, err
+	return vec, 0, err
+}
+
+// sentQuery is the query sent for the rule: pushed down unless
+// Options.NoPushdown.
+func (g *groupRuntime) sentQuery(rt *ruleRuntime) string {
+	if g.m.opts.NoPushdown {
+		return rt.rule.Query
+	}
+	return rt.rule.SentQuery()
 }
 
 // evalRule evaluates one rule and adds what changed to batch. It returns
@@ -214,7 +259,8 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	start := time.Now()
 	met := g.m.metrics
 	met.ruleEvals.WithLabelValues(g.key).Inc()
-	vec, err := g.query(ctx, rt, ts, shared)
+	vec, batched, err := g.query(ctx, rt, ts, shared)
+	since := func() time.Duration { return time.Since(start) + batched }
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		if ctx.Err() != nil {
@@ -227,7 +273,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		}
 		met.queryFailures.WithLabelValues(reason).Inc()
 		g.m.health.observe(ts, err, unavailable)
-		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: -1, Active: -1}, err)
+		rt.setHealth(Evaluation{At: ts, Duration: since(), Samples: -1, Active: -1}, err)
 		g.log.Warn("query failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
 		return StepResult{}, err
 	}
@@ -236,7 +282,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	var limitErr *LimitError
 	if err != nil && !errors.As(err, &limitErr) {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
-		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, err)
+		rt.setHealth(Evaluation{At: ts, Duration: since(), Samples: len(vec.Samples), Active: -1}, err)
 		g.log.Warn("rule evaluation failed, alert state frozen", "rule", rt.rule.Name(), "err", err)
 		return StepResult{}, err
 	}
@@ -247,7 +293,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
 	}
-	rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: res.Active}, err)
+	rt.setHealth(Evaluation{At: ts, Duration: since(), Samples: len(vec.Samples), Active: res.Active}, err)
 	return res, err
 }
 

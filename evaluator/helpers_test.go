@@ -3,11 +3,14 @@ package evaluator
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/rules"
@@ -16,11 +19,15 @@ import (
 )
 
 // fakeQuerier answers queries from a table the test sets; unit tests only.
+// It answers a batch of queries (see batch.go) by answering each part from
+// the table, and fails the batch when any part fails, as Prometheus does.
 type fakeQuerier struct {
 	mu      sync.Mutex
 	results map[string]model.Vector
+	errs    map[string]error // per query
 	err     error
 	calls   int
+	sent    []string
 	block   chan struct{}
 	lastTS  time.Time
 }
@@ -29,6 +36,7 @@ func (q *fakeQuerier) Query(ctx context.Context, query string, ts time.Time, int
 	into.Reset()
 	q.mu.Lock()
 	q.calls++
+	q.sent = append(q.sent, query)
 	q.lastTS = ts
 	block := q.block
 	q.mu.Unlock()
@@ -44,10 +52,82 @@ func (q *fakeQuerier) Query(ctx context.Context, query string, ts time.Time, int
 	if q.err != nil {
 		return q.err
 	}
-	for _, s := range q.results[query] {
-		into.AppendMetric(s.Metric, float64(s.Value))
+	parts, err := batchParts(query)
+	if err != nil {
+		return err
+	}
+	if parts == nil {
+		parts = []fakePart{{query: query}}
+	}
+	for _, p := range parts {
+		if err := q.errs[p.query]; err != nil {
+			into.Reset()
+			return err
+		}
+		res := q.results[p.query]
+		if p.scalar && len(res) == 0 {
+			res = vec(smp(0))
+		}
+		for _, s := range res {
+			m := s.Metric.Clone()
+			if p.marker != "" {
+				m[batchLabel] = model.LabelValue(p.marker)
+			}
+			into.AppendMetric(m, float64(s.Value))
+		}
 	}
 	return nil
+}
+
+// fakePart is one part of a batched query.
+type fakePart struct {
+	query, marker string
+	scalar        bool
+}
+
+// batchParts decomposes a batched query into its parts; nil for a query
+// that is not a batch.
+func batchParts(query string) ([]fakePart, error) {
+	if !strings.HasPrefix(strings.TrimLeft(query, "("), "label_replace(") {
+		return nil, nil
+	}
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(query)
+	if err != nil {
+		return nil, fmt.Errorf("batch does not parse: %w", err)
+	}
+	var parts []fakePart
+	var walk func(e parser.Expr) error
+	walk = func(e parser.Expr) error {
+		switch e := e.(type) {
+		case *parser.ParenExpr:
+			return walk(e.Expr)
+		case *parser.BinaryExpr:
+			if e.Op != parser.LOR {
+				return fmt.Errorf("batch: unexpected %s", e.Op)
+			}
+			if err := walk(e.LHS); err != nil {
+				return err
+			}
+			return walk(e.RHS)
+		case *parser.Call:
+			if e.Func.Name != "label_replace" || len(e.Args) != 5 {
+				return fmt.Errorf("batch: unexpected call %s", e.Func.Name)
+			}
+			p := fakePart{marker: e.Args[2].(*parser.StringLiteral).Val}
+			inner := e.Args[0]
+			if c, ok := inner.(*parser.Call); ok && c.Func.Name == "vector" {
+				p.scalar, inner = true, c
+			}
+			r := inner.PositionRange()
+			text := query[r.Start:r.End]
+			text = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(text, "vector"), "("), "\n)")
+			p.query = text
+			parts = append(parts, p)
+			return nil
+		}
+		return fmt.Errorf("batch: unexpected %T", e)
+	}
+	return parts, walk(expr)
 }
 
 func (q *fakeQuerier) set(query string, v model.Vector) {
@@ -87,7 +167,7 @@ func (s *flakyStore) Commit(ctx context.Context, b *state.Batch) error {
 	return s.Store.Commit(ctx, b)
 }
 
-func openStore(t *testing.T, dir string) *flakyStore {
+func openStore(t testing.TB, dir string) *flakyStore {
 	t.Helper()
 	st, err := sqlite.Open(sqlite.Options{Dir: dir})
 	if err != nil {
@@ -125,9 +205,10 @@ func smp(v float64, kv ...string) *model.Sample {
 	return &model.Sample{Metric: m, Value: model.SampleValue(v)}
 }
 
-func newTestManager(t *testing.T, q Querier, st state.Store, mod func(*Options)) *Manager {
+func newTestManager(t testing.TB, q Querier, st state.Store, mod func(*Options)) *Manager {
 	t.Helper()
-	o := Options{Querier: q, Store: st, DefaultInterval: time.Hour, DatasourceName: "prom"}
+	// The fake querier answers queries as written, not pushed down.
+	o := Options{Querier: q, Store: st, DefaultInterval: time.Hour, DatasourceName: "prom", NoPushdown: true}
 	if mod != nil {
 		mod(&o)
 	}
@@ -140,7 +221,7 @@ func newTestManager(t *testing.T, q Querier, st state.Store, mod func(*Options))
 
 // startManager starts m with loops that will not fire during the test (1h
 // intervals); tests drive evaluations with evalGroup.
-func startManager(t *testing.T, m *Manager, set *rules.Set) {
+func startManager(t testing.TB, m *Manager, set *rules.Set) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { m.Stop(); cancel() })

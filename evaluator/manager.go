@@ -53,11 +53,22 @@ type Options struct {
 	DatasourceName string
 	// OnEvents is called after events were stored, to wake the deliverer.
 	OnEvents func()
+	// OnEvaluated is called after each scheduled group evaluation was
+	// stored and the group moved on to its next slot (see
+	// EvaluatedBefore). It must not block.
+	OnEvaluated func()
 	// Appender, when set, gives each group evaluation an Appender for
 	// remote write: recording rules are evaluated and alerting rules'
 	// ALERTS and ALERTS_FOR_STATE series written. nil: recording rules
 	// are skipped.
 	Appender func() Appender
+	// NoPushdown sends rules' queries as written, without the condition
+	// filters of rules.Rule.PushedQuery.
+	NoPushdown bool
+	// NoBatching sends one query per rule (and per distinct query of a
+	// group evaluation) instead of uniting a group's queries in as few
+	// requests as their answers allow (see batch.go).
+	NoBatching bool
 	// EvalHistory is how many evaluations of each rule are kept for the
 	// API (DefaultEvalHistory when 0; negative keeps none).
 	EvalHistory int
@@ -358,7 +369,9 @@ func (m *Manager) startGroup(ctx context.Context, g *groupRuntime) {
 	m.metrics.initGroup(g)
 	gctx, cancel := context.WithCancel(ctx)
 	g.cancel, g.done = cancel, make(chan struct{})
-	go g.run(gctx)
+	next := g.sched.first(time.Now())
+	g.due.Store(next.UnixNano())
+	go g.run(gctx, next)
 }
 
 func (g *groupRuntime) stop() {

@@ -323,7 +323,8 @@ func TestRulesWithTheSameQueryShareOneQuery(t *testing.T) {
 	q := &fakeQuerier{}
 	st := openStore(t, t.TempDir())
 	reg := prometheus.NewRegistry()
-	m := newTestManager(t, q, st, func(o *Options) { o.Registerer = reg })
+	// One query per distinct question: batching off (batch_test.go).
+	m := newTestManager(t, q, st, func(o *Options) { o.Registerer = reg; o.NoBatching = true })
 	startManager(t, m, mustParse(t, `groups:
 - name: g
   rules:

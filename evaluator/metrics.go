@@ -19,6 +19,8 @@ type metrics struct {
 	queryDuration    prometheus.Histogram
 	queries          prometheus.Counter
 	queriesSaved     prometheus.Counter
+	batches          prometheus.Counter
+	batchFailures    prometheus.Counter
 	queryFailures    *prometheus.CounterVec
 	datasourceUp     prometheus.Gauge
 	commitFailures   prometheus.Counter
@@ -72,6 +74,14 @@ func newMetrics(reg prometheus.Registerer, m *Manager) *metrics {
 			Name: "alerter_queries_saved_total",
 			Help: "Rule evaluations that reused the answer of an identical query of the same group evaluation instead of sending their own.",
 		}),
+		batches: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_query_batches_total",
+			Help: "Queries that asked the queries of several rules of a group at once (counted in alerter_queries_total too).",
+		}),
+		batchFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_query_batch_failures_total",
+			Help: "Batched queries that failed, after which their rules queried alone.",
+		}),
 		queryFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alerter_query_failures_total",
 			Help: "Datasource queries that failed, by reason (unavailable: the datasource failed; rule: the query was rejected).",
@@ -92,7 +102,7 @@ func newMetrics(reg prometheus.Registerer, m *Manager) *metrics {
 		return mt
 	}
 	reg.MustRegister(mt.iterations, mt.missed, mt.groupDuration, mt.groupLastEval, mt.groupInterval,
-		mt.groupRules, mt.ruleEvals, mt.ruleEvalFailures, mt.queryDuration, mt.queries, mt.queriesSaved, mt.queryFailures,
+		mt.groupRules, mt.ruleEvals, mt.ruleEvalFailures, mt.queryDuration, mt.queries, mt.queriesSaved, mt.batches, mt.batchFailures, mt.queryFailures,
 		mt.datasourceUp, mt.commitFailures)
 	for _, st := range []alert.State{alert.StatePending, alert.StateFiring} {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -44,7 +44,8 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 	start := time.Now()
 	met := g.m.metrics
 	met.ruleEvals.WithLabelValues(g.key).Inc()
-	vec, err := g.query(ctx, rt, ts, shared)
+	vec, batched, err := g.query(ctx, rt, ts, shared)
+	since := func() time.Duration { return time.Since(start) + batched }
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		if ctx.Err() != nil {
@@ -57,7 +58,7 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 		}
 		met.queryFailures.WithLabelValues(reason).Inc()
 		g.m.health.observe(ts, err, unavailable)
-		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: -1, Active: -1}, err)
+		rt.setHealth(Evaluation{At: ts, Duration: since(), Samples: -1, Active: -1}, err)
 		g.log.Warn("query of recording rule failed", "rule", rt.rule.Name(), "err", err)
 		return
 	}
@@ -65,7 +66,7 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 	cur, err := rt.recordedSeries(vec, g.g.Limit)
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
-		rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, err)
+		rt.setHealth(Evaluation{At: ts, Duration: since(), Samples: len(vec.Samples), Active: -1}, err)
 		g.log.Warn("recording rule failed", "rule", rt.rule.Name(), "err", err)
 		return
 	}
@@ -74,7 +75,7 @@ func (g *groupRuntime) evalRecording(ctx context.Context, rt *ruleRuntime, ts ti
 		app.Append(cur[i].ls, t, cur[i].v)
 	}
 	rt.replaceEmitted(app, t, cur)
-	rt.setHealth(Evaluation{At: ts, Duration: time.Since(start), Samples: len(vec.Samples), Active: -1}, nil)
+	rt.setHealth(Evaluation{At: ts, Duration: since(), Samples: len(vec.Samples), Active: -1}, nil)
 }
 
 type recorded struct {

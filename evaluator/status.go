@@ -24,7 +24,11 @@ type GroupStatus struct {
 
 // RuleStatus is a read-only snapshot of a rule for the API.
 type RuleStatus struct {
-	Rule         *rules.Rule
+	Rule *rules.Rule
+	// PushedQuery is the query sent for the rule when it differs from
+	// Rule.Query by condition pushdown (rules.Rule.PushedQuery), "" when
+	// the query is sent as written.
+	PushedQuery  string
 	Health       Health
 	LastError    string
 	LastEval     time.Time
@@ -55,7 +59,11 @@ func (m *Manager) Groups() []GroupStatus {
 		}
 		g.mu.RUnlock()
 		for _, rt := range g.rules {
-			gs.Rules = append(gs.Rules, rt.status())
+			rs := rt.status()
+			if !m.opts.NoPushdown {
+				rs.PushedQuery = rt.rule.PushedQuery
+			}
+			gs.Rules = append(gs.Rules, rs)
 		}
 		out = append(out, gs)
 	}

@@ -79,6 +79,9 @@ type DispatcherOptions struct {
 	// OnQueued is called after notifications were queued, to wake senders.
 	OnQueued     func()
 	PollInterval time.Duration
+	// Evaluations tells how far alerter's rule evaluations have got, for
+	// routes with group_wait_early; nil: such routes wait group_wait.
+	Evaluations EvaluationProgress
 }
 
 // Dispatcher routes alerts to receivers, groups them, and decides from the
@@ -112,6 +115,9 @@ type Dispatcher struct {
 	// readCond and storeCond log failures to read events and to store
 	// flushes once per episode, not once per attempt.
 	readCond, storeCond condlog.Condition
+	// earlyWaiting counts new groups waiting for evaluations to end
+	// their group_wait early (early.go).
+	earlyWaiting atomic.Int64
 }
 
 // entry is one alert the dispatcher holds, and the groups it is in (one
@@ -133,6 +139,8 @@ type aggGroup struct {
 	alerts    map[alert.Key]*alert.Alert
 	nextFlush time.Time
 	flushed   bool
+	// formed is when the group formed, for group_wait_early.
+	formed time.Time
 	// esc is the group's escalation progress (when its route has a
 	// policy); acked the fingerprints acknowledged at the last flush.
 	esc   escalation.State
@@ -233,6 +241,9 @@ func (d *Dispatcher) Load(ctx context.Context, now time.Time) error {
 // false when nothing is scheduled. Run calls it on the wall clock; alerter
 // test and alerter replay call it at the simulated times it returns.
 func (d *Dispatcher) Step(ctx context.Context, now time.Time) (next time.Time, ok bool) {
+	// Read before the events: the evaluations it counts as stored have
+	// their events among those read next.
+	evaluated, known := d.evaluatedBefore()
 	if err := d.ingestPending(ctx, now); err != nil {
 		if ctx.Err() == nil {
 			d.readCond.Fail(d.log, slog.LevelError, "reading alert events failed; retrying", "err", err)
@@ -240,6 +251,7 @@ func (d *Dispatcher) Step(ctx context.Context, now time.Time) (next time.Time, o
 	} else {
 		d.readCond.OK(d.log, "reading alert events works again")
 	}
+	d.releaseEarly(evaluated, known, now)
 	if d.acksChanged.Swap(false) {
 		d.ackNews(now)
 	}
@@ -368,7 +380,7 @@ func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
 		gk := r.GroupKey(a.Labels)
 		g := d.groups[gk]
 		if g == nil {
-			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait)}
+			g = &aggGroup{key: gk, route: r, labels: r.GroupLabels(a.Labels), alerts: map[alert.Key]*alert.Alert{}, nextFlush: now.Add(r.GroupWait), formed: now}
 			if st, ok := d.escalations[gk]; ok {
 				g.esc = st
 				delete(d.escalations, gk)

@@ -32,6 +32,9 @@ type dispatchMetrics struct {
 	storms      *prometheus.CounterVec
 	escalations *prometheus.CounterVec
 	timeMuted   prometheus.Counter
+	// earlyFlushes counts groups whose first notification went out before
+	// group_wait ended (group_wait_early).
+	earlyFlushes prometheus.Counter
 }
 
 func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
@@ -64,6 +67,10 @@ func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
 		timeMuted: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "alerter_notifications_time_muted_total",
 			Help: "Firing alerts of group flushes that sent nothing because their route was muted by its time intervals.",
+		})),
+		earlyFlushes: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "alerter_notification_groups_early_total",
+			Help: "New alert groups (routes with group_wait_early) notified before group_wait ended, once the rule evaluations due when they formed were stored.",
 		})),
 	}
 }

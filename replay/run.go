@@ -190,6 +190,11 @@ func newRun(ctx context.Context, rs RuleSet, o Options, tl *timelineWriter, firs
 		ExternalURL:         cfg.Global.ExternalURL,
 		ResolvedRetention:   time.Duration(cfg.Global.ResolvedRetention),
 		DatasourceDownAfter: -1,
+		// History is read per rule query with query_range: each rule
+		// asks for its own query, unbatched and as written (which gives
+		// the same alerts: batching and pushdown are exact).
+		NoBatching: true,
+		NoPushdown: true,
 	})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,10 @@ type Condition struct {
 	Source  string
 	program *vm.Program
 	fast    boolFn
+	// band contains every series for which the condition holds, and
+	// notBand every series for which it does not (see band); valid only
+	// when fast is set.
+	band, notBand band
 }
 
 // CompileCondition compiles src against Env. The error, when not nil, is
@@ -30,7 +34,13 @@ func CompileCondition(src string) (*Condition, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Condition{Source: src, program: p, fast: compileFast(src)}, nil
+	c := &Condition{Source: src, program: p}
+	if tree := parseFast(src); tree != nil {
+		if c.fast, _ = fastBool(tree); c.fast != nil {
+			c.band, c.notBand = conditionBand(tree, false), conditionBand(tree, true)
+		}
+	}
+	return c, nil
 }
 
 // Eval runs the condition for one series. m may be nil; passing a VM that

@@ -36,17 +36,16 @@ type (
 	strFn  func(ls LabelSource) string
 )
 
-// compileFast builds the fast path of src, which expr.Compile accepted, or
-// returns nil when src uses anything outside the fast path's subset.
-func compileFast(src string) boolFn {
+// parseFast parses src, which expr.Compile accepted, into the tree the
+// fast path is built from; nil if it does not parse.
+func parseFast(src string) ast.Node {
 	cfg := conf.CreateNew()
 	expr.Env(Env{})(cfg)
 	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
 		return nil
 	}
-	f, _ := fastBool(tree.Node)
-	return f
+	return tree.Node
 }
 
 func fastBool(n ast.Node) (boolFn, bool) {

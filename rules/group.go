@@ -57,6 +57,7 @@ func (p *fileParser) group(n *yaml.Node, names map[string]*yaml.Node) *Group {
 		}
 	}
 	assignIDs(g, own)
+	p.pushdown(g)
 	return g
 }
 

@@ -29,11 +29,12 @@ func newPromQLParser() parser.Parser {
 // parsePromQL parses q, the value of n, and reports syntax errors at their
 // position in the file. It returns the expression's canonical form
 // (Prometheus's own printing of the parsed expression), or "" on error,
-// and the metric-name matchers of its selectors (see Rule.MayRead).
-func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) (string, [][]*labels.Matcher) {
+// the metric-name matchers of its selectors (see Rule.MayRead), and its
+// type.
+func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) (string, [][]*labels.Matcher, string) {
 	expr, err := p.promql.ParseExpr(q)
 	if err == nil {
-		return expr.String(), nameMatchers(expr)
+		return expr.String(), nameMatchers(expr), string(expr.Type())
 	}
 	const prefix = "could not parse expression: "
 	var (
@@ -50,7 +51,7 @@ func (p *fileParser) parsePromQL(n *yaml.Node, field, q string) (string, [][]*la
 	default:
 		p.errorf(n, field, "%s%v", prefix, err)
 	}
-	return "", nil
+	return "", nil, ""
 }
 
 // nameMatchers returns, for each vector selector of expr (also inside

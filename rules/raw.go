@@ -35,6 +35,7 @@ type rawRule struct {
 	KeepFiringFor yaml.Node   `yaml:"keep_firing_for"`
 	Labels        yaml.Node   `yaml:"labels"`
 	Annotations   yaml.Node   `yaml:"annotations"`
+	Pushdown      yaml.Node   `yaml:"pushdown"`
 }
 
 // rawSeverity is one entry of a rule's severities.

@@ -31,6 +31,11 @@ func (p *fileParser) rule(g *Group, n *yaml.Node, groupLabels stringMap, groupTm
 	p.query(r, &rr, n)
 	r.For = p.duration(&rr.For, "for")
 	r.KeepFiringFor = p.duration(&rr.KeepFiringFor, "keep_firing_for")
+	if present(&rr.Pushdown) {
+		push := true
+		p.decode(&rr.Pushdown, &push, "pushdown")
+		r.NoPushdown = !push
+	}
 
 	labels := p.stringMap(&rr.Labels, "labels")
 	p.checkLabels(labels, "labels")
@@ -64,10 +69,10 @@ func (p *fileParser) query(r *Rule, rr *rawRule, n *yaml.Node) {
 		p.errorf(&rr.Query, "query", "only one of 'expr' and 'query' must be set")
 	case expr != "":
 		r.Query = expr
-		r.QueryKey, r.reads = p.parsePromQL(&rr.Expr, "expr", expr)
+		r.QueryKey, r.reads, r.QueryType = p.parsePromQL(&rr.Expr, "expr", expr)
 	case query != "":
 		r.Query = query
-		r.QueryKey, r.reads = p.parsePromQL(&rr.Query, "query", query)
+		r.QueryKey, r.reads, r.QueryType = p.parsePromQL(&rr.Query, "query", query)
 	default:
 		p.errorf(nodeOr(&rr.Expr, nodeOr(&rr.Query, n)), "expr", "field 'expr' must be set in rule")
 	}
@@ -98,6 +103,7 @@ func (p *fileParser) recording(r *Rule, rr *rawRule, annotations stringMap) {
 		{"condition", p.str(&rr.Condition, "condition") != "", &rr.Condition},
 		{"resolve", p.str(&rr.Resolve, "resolve") != "", &rr.Resolve},
 		{"severities", len(rr.Severities) > 0, nil},
+		{"pushdown", present(&rr.Pushdown), &rr.Pushdown},
 	} {
 		if ext.set {
 			n := ext.node

@@ -63,6 +63,21 @@ type Rule struct {
 	// back): two rules with equal QueryKeys ask the same question, however
 	// their whitespace, parentheses or label-matcher order differ.
 	QueryKey string
+	// QueryType is the query's PromQL type: "vector", "scalar", "matrix"
+	// or "string" ("" for a rule not loaded from a file). alerter
+	// evaluates vectors and scalars (one series with no labels).
+	QueryType string
+	// PushedQuery, when not empty, is what alerter sends the datasource
+	// instead of Query: Query filtered in PromQL to the series that can
+	// matter to the rule's condition, resolve and severities (condition
+	// pushdown), so that the datasource ships only those. Evaluating the
+	// rule on its answer gives the same alerts as on Query's. Rules of a
+	// group that ask the same question (QueryKey) get the same
+	// PushedQuery, so that they still share one answer.
+	PushedQuery string
+	// NoPushdown is `pushdown: false`: the rule's query is sent as
+	// written.
+	NoPushdown bool
 	// Condition selects the active series; nil means every series is active.
 	Condition *Condition
 	// Resolve, when set, keeps an active alert active until it holds.
@@ -106,6 +121,15 @@ func (r *Rule) MayRead(metric string) bool {
 		}
 	}
 	return false
+}
+
+// SentQuery is the query alerter sends the datasource for the rule:
+// PushedQuery when there is one, else Query.
+func (r *Rule) SentQuery() string {
+	if r.PushedQuery != "" {
+		return r.PushedQuery
+	}
+	return r.Query
 }
 
 // IsAlerting reports whether the rule is an alerting rule.

@@ -2,6 +2,7 @@ package ruletest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -147,5 +148,40 @@ tests:
 `)
 	if !res.Passed() {
 		t.Fatal(out)
+	}
+}
+
+// TestGroupWaitEarly: with group_wait_early a new group's first
+// notification goes out as soon as the evaluations due when it formed are
+// stored, as in alerter run: at the evaluation that fired it, not
+// group_wait later.
+func TestGroupWaitEarly(t *testing.T) {
+	for _, c := range []struct {
+		early bool
+		at    string
+	}{{false, "2m30s"}, {true, "2m"}} {
+		res, out := runText(t, "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: x > 0\n        for: 1m\n", fmt.Sprintf(`
+rule_files: [rules.yml]
+config:
+  route:
+    receiver: r
+    group_by: [alertname]
+    group_wait: 30s
+    group_wait_early: %v
+  receivers:
+    - name: r
+      webhook_configs: [{url: "http://sink.example/"}]
+tests:
+  - interval: 1m
+    input_series:
+      - series: x
+        values: 0 1x10
+    notification_test:
+      - eval_time: 3m
+        exp_notifications: [{receiver: r, at: %s, alerts: [{exp_labels: {alertname: A}}]}]
+`, c.early, c.at))
+		if !res.Passed() {
+			t.Errorf("group_wait_early: %v:\n%s", c.early, out)
+		}
 	}
 }

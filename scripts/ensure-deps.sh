@@ -4,7 +4,9 @@
 #   prometheus  - the real server the integration tests run, and promtool,
 #                 which the rule-test and replay tests compare with and use
 #                 to build TSDB blocks (Debian: prometheus)
-#   amtool      - Alertmanager's CLI, used by later tests (Debian: prometheus-alertmanager)
+#   amtool      - Alertmanager's CLI, used by later tests, and Alertmanager
+#                 itself, which the load harness's page scenario runs
+#                 (Debian: prometheus-alertmanager)
 #   aiosmtpd    - the Python SMTP server the email notifier's tests run
 #                 (Debian: python3-aiosmtpd)
 #   chromium    - the headless browser the web UI's end-to-end tests drive
@@ -44,7 +46,7 @@ have go || die "the go command is not on PATH: install the Go toolchain named in
 
 missing=()
 have prometheus && have promtool || missing+=(prometheus)
-have amtool || missing+=(prometheus-alertmanager)
+{ have amtool && [ -x /usr/bin/prometheus-alertmanager ]; } || missing+=(prometheus-alertmanager)
 have_py_module aiosmtpd || missing+=(python3-aiosmtpd)
 have chromium || missing+=(chromium)
 have_postgres || missing+=(postgresql)

@@ -239,6 +239,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 			downAfter = -1
 		}
 	}
+	rewrite := cfg.Datasource.RewriteQueries == nil || *cfg.Datasource.RewriteQueries
 	gen := cfg.Datasource.GeneratorURL
 	if gen == "" {
 		// Links go to receivers: never with the datasource's credentials.
@@ -263,6 +264,9 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 		// Followers show the leader's rule health: only a shared store
 		// has followers.
 		StoreStatus: s.backend.shared != nil,
+		OnEvaluated: s.onEvaluated,
+		NoPushdown:  !rewrite,
+		NoBatching:  !rewrite,
 		Appender:    s.appender(),
 	}
 }

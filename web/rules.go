@@ -45,6 +45,7 @@ type apiRule struct {
 	State          string          `json:"state,omitempty"`
 	Name           string          `json:"name"`
 	Query          string          `json:"query"`
+	PushedQuery    string          `json:"pushedQuery,omitempty"`
 	Duration       float64         `json:"duration,omitempty"`
 	KeepFiringFor  float64         `json:"keepFiringFor,omitempty"`
 	Labels         model.LabelSet  `json:"labels"`
@@ -126,6 +127,7 @@ func toAPIRule(rs evaluator.RuleStatus, withAlerts bool) apiRule {
 	out.Duration = r.For.Seconds()
 	out.KeepFiringFor = r.KeepFiringFor.Seconds()
 	out.Annotations = labelSet(r.Annotations)
+	out.PushedQuery = rs.PushedQuery
 	if r.Condition != nil {
 		out.Condition = r.Condition.Source
 	}

@@ -23,6 +23,10 @@ type alerterOptions struct {
 	SinkURL   string
 	GroupBy   []string
 	GroupWait time.Duration
+	// GroupWaitEarly sets the route's group_wait_early.
+	GroupWaitEarly bool
+	// Datasource is Prometheus's URL when not the bench's own.
+	Datasource string
 }
 
 // alerterProc is a running alerter binary.
@@ -48,7 +52,7 @@ route:
   receiver: sink
   group_by: [%s]
   group_wait: %s
-  group_interval: %s
+%s  group_interval: %s
   repeat_interval: 4h
 receivers:
   - name: sink
@@ -96,9 +100,17 @@ func (b *bench) alerterYAML(o alerterOptions, storage, listen string) string {
 	if len(groupBy) == 0 {
 		groupBy = []string{"alertname"}
 	}
+	early := "" // only when set, so that older binaries (ALERTER_BIN) load it
+	if o.GroupWaitEarly {
+		early = "  group_wait_early: true\n"
+	}
+	ds := o.Datasource
+	if ds == "" {
+		ds = b.prom.URL()
+	}
 	return fmt.Sprintf(alerterConfig,
-		model.Duration(o.Interval), b.prom.URL(), strings.Join(quoted, ", "), storage, listen,
-		strings.Join(groupBy, ", "), model.Duration(o.GroupWait), model.Duration(max(o.Interval, time.Second)),
+		model.Duration(o.Interval), ds, strings.Join(quoted, ", "), storage, listen,
+		strings.Join(groupBy, ", "), model.Duration(o.GroupWait), early, model.Duration(max(o.Interval, time.Second)),
 		receiver)
 }
 

@@ -13,7 +13,7 @@ const (
 	// EnvFull runs the full matrix when set to a non-empty value other than 0.
 	EnvFull = "ALERTER_BENCH_LOAD"
 	// EnvScenarios is a comma-separated list of scenarios to run, from
-	// scale, storm, shared (the default three) and scale-expr.
+	// scale, storm, shared, page (the default four) and scale-expr.
 	EnvScenarios = "ALERTER_BENCH_LOAD_SCENARIOS"
 	// EnvScale lists the scale cases as RULESxSERIES, e.g. "1000x10k,10000x1m".
 	EnvScale = "ALERTER_BENCH_LOAD_SCALE"
@@ -25,6 +25,9 @@ const (
 	// or "postgres", a PostgreSQL from Debian's package that the harness
 	// starts with production durability (fsync, synchronous commit).
 	EnvStorage = "ALERTER_BENCH_LOAD_STORAGE"
+	// EnvCycles is how many steady evaluation cycles the scale and shared
+	// scenarios measure (1 by default); more average out a noisy machine.
+	EnvCycles = "ALERTER_BENCH_LOAD_CYCLES"
 )
 
 // State stores the harness can run alerter on.
@@ -43,6 +46,9 @@ const (
 	// Prometheus filters and alerter receives only the alerting series.
 	// Not run by default: it adds a minute per case.
 	ScenarioScaleExpr = "scale-expr"
+	// ScenarioPage measures time to page against Prometheus and
+	// Alertmanager (Debian's prometheus-alertmanager).
+	ScenarioPage = "page"
 )
 
 // ScaleCase is one point of the scale matrix: how many rules, and how many
@@ -79,6 +85,8 @@ type Config struct {
 	// ScaleInterval is the groups' evaluation interval, for alerter and
 	// Prometheus alike.
 	ScaleInterval time.Duration
+	// Cycles is how many steady cycles are measured (at least 1).
+	Cycles int
 	// RulesPerGroup and GroupsPerFile shape the generated rule files.
 	RulesPerGroup int
 	GroupsPerFile int
@@ -97,6 +105,14 @@ type Config struct {
 	SharedQueries  int
 	SharedRepeats  int
 	SharedInterval time.Duration
+
+	// Page scenario: PageTrials alerts, each in a new group, with `for:
+	// PageFor`, evaluated every PageInterval, routed with group_wait
+	// PageGroupWait.
+	PageTrials    int
+	PageFor       time.Duration
+	PageInterval  time.Duration
+	PageGroupWait time.Duration
 }
 
 // Full is the matrix of BENCHMARKS.md: 1,000 and 10,000 rules over 10k,
@@ -111,7 +127,7 @@ func Full() Config {
 	}
 	return Config{
 		Full:           true,
-		Scenarios:      []string{ScenarioScale, ScenarioStorm, ScenarioShared},
+		Scenarios:      []string{ScenarioScale, ScenarioStorm, ScenarioShared, ScenarioPage},
 		StoredSeries:   100_000,
 		ScrapeInterval: 15 * time.Second,
 		ScaleCases:     cases,
@@ -126,6 +142,10 @@ func Full() Config {
 		SharedQueries:  10,
 		SharedRepeats:  3,
 		SharedInterval: 10 * time.Second,
+		PageTrials:     7,
+		PageFor:        5 * time.Second,
+		PageInterval:   5 * time.Second,
+		PageGroupWait:  10 * time.Second,
 	}
 }
 
@@ -133,7 +153,7 @@ func Full() Config {
 // harness itself is exercised by `make test`.
 func Smoke() Config {
 	return Config{
-		Scenarios:      []string{ScenarioScale, ScenarioScaleExpr, ScenarioStorm, ScenarioShared},
+		Scenarios:      []string{ScenarioScale, ScenarioScaleExpr, ScenarioStorm, ScenarioShared, ScenarioPage},
 		StoredSeries:   1000,
 		ScrapeInterval: time.Second,
 		ScaleCases:     []ScaleCase{{Rules: 10, Series: 1000}},
@@ -148,6 +168,10 @@ func Smoke() Config {
 		SharedQueries:  2,
 		SharedRepeats:  3,
 		SharedInterval: time.Second,
+		PageTrials:     1,
+		PageFor:        time.Second,
+		PageInterval:   time.Second,
+		PageGroupWait:  3 * time.Second,
 	}
 }
 
@@ -170,8 +194,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.Scenarios = nil
 		for _, s := range strings.Split(v, ",") {
 			s = strings.TrimSpace(s)
-			if !slices.Contains([]string{ScenarioScale, ScenarioStorm, ScenarioShared, ScenarioScaleExpr}, s) {
-				return Config{}, fmt.Errorf("%s: unknown scenario %q (want scale, storm, shared or scale-expr)", EnvScenarios, s)
+			if !slices.Contains([]string{ScenarioScale, ScenarioStorm, ScenarioShared, ScenarioScaleExpr, ScenarioPage}, s) {
+				return Config{}, fmt.Errorf("%s: unknown scenario %q (want scale, storm, shared, scale-expr or page)", EnvScenarios, s)
 			}
 			c.Scenarios = append(c.Scenarios, s)
 		}
@@ -182,6 +206,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %w", EnvScale, err)
 		}
 		c.ScaleCases = cases
+	}
+	c.Cycles = 1
+	if v := getenv(EnvCycles); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("%s: %q is not a positive number", EnvCycles, v)
+		}
+		c.Cycles = n
 	}
 	if v := getenv(EnvInterval); v != "" {
 		d, err := time.ParseDuration(v)

@@ -52,3 +52,19 @@ func TestFullMatrixIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCyclesFromEnv(t *testing.T) {
+	env := map[string]string{EnvCycles: "4"}
+	c, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil || c.Cycles != 4 {
+		t.Fatalf("%v %v", c.Cycles, err)
+	}
+	env[EnvCycles] = "0"
+	if _, err := FromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Fatal("0 cycles accepted")
+	}
+	delete(env, EnvCycles)
+	if c, _ := FromEnv(func(k string) string { return env[k] }); c.Cycles != 1 {
+		t.Fatalf("default %d cycles", c.Cycles)
+	}
+}

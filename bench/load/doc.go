@@ -24,6 +24,12 @@
 //   - shared: the same rule set with repeated queries, once as written and
 //     once with each repeat made textually different (so nothing can be
 //     shared); Prometheus's own HTTP query counter per cycle for both.
+//   - page: time to page. A rule with `for` in alerter (with and without
+//     the route setting group_wait_early) and in Prometheus with
+//     Alertmanager (Debian's prometheus-alertmanager), the same
+//     group_wait, on one Prometheus scraping every second; each trial
+//     sets a new series above the threshold and times the three webhook
+//     notifications from that moment.
 //
 // Figures are printed as markdown tables and, when ALERTER_BENCH_LOAD_OUT
 // names a file, written there too. Nothing is asserted about timings.

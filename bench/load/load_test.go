@@ -62,6 +62,16 @@ func TestLoad(t *testing.T) {
 		rep.Tables = append(rep.Tables, sharedTable(cfg, rs))
 	}
 
+	if cfg.Has(ScenarioPage) {
+		t.Run("page", func(t *testing.T) {
+			r := b.runPage(t)
+			rep.Tables = append(rep.Tables, pageTable(cfg, r))
+			for _, e := range pageEngines {
+				t.Logf("page: %s: median %v over %d trials", e, median(r.Latency[e]), r.Trials)
+			}
+		})
+	}
+
 	out := rep.Markdown()
 	fmt.Fprintf(os.Stdout, "\n%s\n", out)
 	if p := os.Getenv(EnvOut); p != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -52,7 +53,8 @@ func ParseSnapshot(at time.Time, r io.Reader) (Snapshot, error) {
 }
 
 // Sum adds up the counter, gauge or untyped series of name whose labels
-// include match; 0 when there are none.
+// include match, or of a histogram's name_sum or name_count; 0 when there
+// are none.
 func (s Snapshot) Sum(name string, match map[string]string) float64 {
 	total := 0.0
 	s.each(name, func(labels map[string]string, v float64) {
@@ -80,6 +82,14 @@ func (s Snapshot) Has(name string) bool { return s.families[name] != nil }
 
 func (s Snapshot) each(name string, fn func(labels map[string]string, v float64)) {
 	fam := s.families[name]
+	part := "" // of a histogram: "_sum" or "_count"
+	if fam == nil {
+		for _, suffix := range []string{"_sum", "_count"} {
+			if base, ok := strings.CutSuffix(name, suffix); ok && s.families[base] != nil {
+				fam, part = s.families[base], suffix
+			}
+		}
+	}
 	if fam == nil {
 		return
 	}
@@ -90,6 +100,12 @@ func (s Snapshot) each(name string, fn func(labels map[string]string, v float64)
 		}
 		var v float64
 		switch {
+		case part == "_sum" && m.Histogram != nil:
+			v = m.GetHistogram().GetSampleSum()
+		case part == "_count" && m.Histogram != nil:
+			v = float64(m.GetHistogram().GetSampleCount())
+		case part != "":
+			continue
 		case m.Counter != nil:
 			v = m.GetCounter().GetValue()
 		case m.Gauge != nil:

@@ -47,3 +47,21 @@ func TestMarkdownTable(t *testing.T) {
 		t.Errorf("thousands: %s %s", thousands(1234567), thousands(999))
 	}
 }
+
+func TestSumReadsHistogramSumAndCount(t *testing.T) {
+	s, err := ParseSnapshot(time.Now(), strings.NewReader(`# TYPE q_seconds histogram
+q_seconds_bucket{le="1"} 2
+q_seconds_bucket{le="+Inf"} 3
+q_seconds_sum 4.5
+q_seconds_count 3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Sum("q_seconds_sum", nil); got != 4.5 {
+		t.Fatalf("sum %v", got)
+	}
+	if got := s.Sum("q_seconds_count", nil); got != 3 {
+		t.Fatalf("count %v", got)
+	}
+}

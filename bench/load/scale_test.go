@@ -24,6 +24,8 @@ type scaleResult struct {
 	Missed     float64 // alerter iterations missed between A and B
 	MissedAll  float64 // ... since start
 	Others     float64 // CPU seconds per cycle of every other process on the machine
+	QuerySecs  float64 // alerter's time waiting for query answers per cycle
+	Queries    float64 // alerter's queries (requests) per cycle
 	Overlap    float64 // seconds of the last cycle in which both engines were evaluating
 	Misplaced  int     // Prometheus groups not evaluated where placeGroups put them
 	// Per group, in the same order: the last evaluation durations.
@@ -90,6 +92,8 @@ func (b *bench) runScale(t *testing.T, c ScaleCase, expr bool) scaleResult {
 		MissedAll: w.B.Sum(missed, nil),
 	}
 	res.Others = w.othersPerCycle()
+	res.QuerySecs = w.perCycle("alerter_query_duration_seconds_sum", nil)
+	res.Queries = w.perCycle("alerter_queries_total", nil)
 	dur := w.B.ByLabel("alerter_rule_group_last_duration_seconds", "rule_group")
 	last := w.B.ByLabel("alerter_rule_group_last_evaluation_timestamp_seconds", "rule_group")
 	promDur := w.PromB.ByLabel("prometheus_rule_group_last_duration_seconds", "rule_group")
@@ -183,7 +187,7 @@ func scaleTable(cfg Config, rs []scaleResult, expr bool) *Table {
 		Header: []string{
 			"rules", "series/rule", "evaluated series/cycle", "groups", "alerts",
 			"alerter CPU s/cycle", "alerter RSS MiB", "missed",
-			"alerter Σ group s", "Prometheus Σ group s", "ratio Σ", "ratio median/group",
+			"alerter Σ group s", "of which queries s", "queries/cycle", "Prometheus Σ group s", "ratio Σ", "ratio median/group",
 			"Prometheus CPU s/cycle", "other CPU s/cycle", "overlap s",
 		},
 	}
@@ -193,17 +197,18 @@ func scaleTable(cfg Config, rs []scaleResult, expr bool) *Table {
 		}
 		t.Add(thousands(r.Case.Rules), thousands(r.Case.PerRule()), thousands(r.Case.Series), r.Groups, thousands(int(r.Active)),
 			secs(r.CPU), mib(r.RSS), fmt.Sprintf("%.0f (%.0f)", r.Missed, r.MissedAll),
-			secs(sum(r.Dur)), secs(sum(r.PromDur)), ratio(sum(r.Dur), sum(r.PromDur)),
+			secs(sum(r.Dur)), secs(r.QuerySecs), fmt.Sprintf("%.0f", r.Queries), secs(sum(r.PromDur)), ratio(sum(r.Dur), sum(r.PromDur)),
 			fmt.Sprintf("%.2fx", medianRatio(r.Dur, r.PromDur)),
 			secs(r.PromCPU), secs(max(r.Others, 0)), secs(r.Overlap))
 	}
 	t.Notes = []string{
 		"evaluated series/cycle: " + evaluated +
 			"alerts: pending alerts (`for: 1h`), the same number in alerter and in Prometheus's ALERTS (checked). " +
-			"alerter CPU: increase of process_cpu_seconds_total over one steady cycle (after every group's first evaluation) divided by the cycles its iteration counters show. " +
+			"alerter CPU: increase of process_cpu_seconds_total over the measured steady cycles (after every group's first evaluation; one unless ALERTER_BENCH_LOAD_CYCLES says more) divided by the cycles its iteration counters show. " +
 			"RSS: process_resident_memory_bytes at the end of that cycle. missed: iterations missed in that cycle (since start). " +
 			"Σ group s: the sum over all groups of each group's last evaluation duration " +
 			"(alerter_rule_group_last_duration_seconds, prometheus_rule_group_last_duration_seconds) once both had evaluated every group at least twice; " +
+			"of which queries: alerter's time waiting for answers in that cycle (increase of alerter_query_duration_seconds_sum), queries/cycle: requests sent (alerter_queries_total; a batch is one); " +
 			"ratio Σ = alerter Σ / Prometheus Σ; ratio median/group = median over groups of the per-group ratio. " +
 			"Prometheus CPU: its process_cpu_seconds_total over the same window per alerter cycle (its own rules, scraping, and answering alerter's queries). " +
 			"other CPU: what every other process of the machine used meanwhile (/proc/stat), including the harness " +

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -68,10 +69,11 @@ func (p promEvals) observe(s Snapshot) {
 	}
 }
 
-// min is the fewest evaluations among keys' groups; 2 when keys is empty.
+// min is the fewest evaluations among keys' groups; with no keys, more
+// than any count asked for.
 func (p promEvals) min(keys []string) int {
 	if len(keys) == 0 {
-		return 2
+		return math.MaxInt
 	}
 	lo := -1
 	for _, k := range keys {
@@ -83,8 +85,8 @@ func (p promEvals) min(keys []string) int {
 }
 
 // measure waits for window A (every alerter group of keys evaluated once)
-// and B (every one evaluated at least once more, and every Prometheus group
-// of promKeys twice), scraping both processes at each. alerter's /metrics
+// and B (every one evaluated at least Config.Cycles times more, and every
+// Prometheus group of promKeys as often), scraping both processes at each. alerter's /metrics
 // costs it O(alerts) (the alerter_alerts gauge counts them), so within the
 // window it is scraped only once most of a cycle has passed.
 func (b *bench) measure(t *testing.T, a *alerterProc, keys, promKeys []string, interval time.Duration) window {
@@ -99,17 +101,18 @@ func (b *bench) measure(t *testing.T, a *alerterProc, keys, promKeys []string, i
 		w.MachineA, _ = machineBusy()
 		return minOver(iterations(w.A), keys) >= 1
 	})
-	time.Sleep(interval * 8 / 10)
-	b.waitUntil(t, "second evaluation of every group", timeout, func() bool {
+	cycles := max(b.cfg.Cycles, 1)
+	time.Sleep(time.Duration(cycles)*interval - interval*2/10)
+	b.waitUntil(t, "second evaluation of every group", timeout+time.Duration(cycles)*interval, func() bool {
 		w.PromB = b.scrapeProm(t)
 		evals.observe(w.PromB)
-		if evals.min(promKeys) < 2 {
+		if evals.min(promKeys) < 1+cycles {
 			return false
 		}
 		w.B = a.metrics(t)
 		w.MachineB, _ = machineBusy()
-		return minOver(iterations(w.B), keys) >= 2 &&
-			sumOver(iterations(w.B), keys)-sumOver(iterations(w.A), keys) >= float64(len(keys))
+		return minOver(iterations(w.B), keys) >= 1+float64(cycles) &&
+			sumOver(iterations(w.B), keys)-sumOver(iterations(w.A), keys) >= float64(cycles*len(keys))
 	})
 	return w
 }

@@ -45,6 +45,8 @@ type Pipeline struct {
 	next    time.Time
 	hasNext bool
 	last    time.Time
+	// stepping is the time of the dispatcher round in progress.
+	stepping time.Time
 }
 
 // NewPipeline builds the dispatcher for o.Config as `alerter run` does.
@@ -65,6 +67,11 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 	dopts.Store = o.Store
 	dopts.Consume = o.Store.MarkDelivered
 	dopts.Logger = o.Logger
+	// Rule evaluations run before the dispatcher is stepped, so every
+	// evaluation due up to a step is stored by then: group_wait_early
+	// releases a new group at the step that formed it, as alerter run
+	// does a moment after the evaluation's commit.
+	dopts.Evaluations = p
 	// Interfaces holding typed nils would not compare equal to nil.
 	if o.Muter != nil {
 		dopts.Muter = o.Muter
@@ -115,6 +122,7 @@ func (p *Pipeline) RunBefore(ctx context.Context, t time.Time) {
 // Step runs one dispatcher round at t: new events are taken in, due
 // groups flush.
 func (p *Pipeline) Step(ctx context.Context, t time.Time) {
+	p.stepping = t
 	p.next, p.hasNext = p.d.Step(ctx, t)
 	p.last = t
 }
@@ -122,6 +130,12 @@ func (p *Pipeline) Step(ctx context.Context, t time.Time) {
 // AcksChanged tells the dispatcher that acknowledgements changed; the next
 // Step applies it.
 func (p *Pipeline) AcksChanged() { p.d.AcksChanged() }
+
+// EvaluatedBefore implements notifiers.EvaluationProgress: every
+// evaluation due up to the step in progress has run.
+func (p *Pipeline) EvaluatedBefore() (time.Time, bool) {
+	return p.stepping.Add(time.Nanosecond), !p.stepping.IsZero()
+}
 
 // Err returns the first notification that could not be read back.
 func (p *Pipeline) Err() error { return p.store.Err() }

@@ -36,6 +36,11 @@ type Config struct {
 	GroupWait      *model.Duration `yaml:"group_wait,omitempty"`
 	GroupInterval  *model.Duration `yaml:"group_interval,omitempty"`
 	RepeatInterval *model.Duration `yaml:"repeat_interval,omitempty"`
+	// GroupWaitEarly is alerter's own key: a new group's first
+	// notification goes out as soon as every rule evaluation of alerter's
+	// that was due when the group formed has been stored, instead of
+	// after the whole group_wait (which still bounds it). Inherited.
+	GroupWaitEarly *bool `yaml:"group_wait_early,omitempty"`
 
 	// Routes are the children, tried in order.
 	Routes []*Config `yaml:"routes,omitempty"`

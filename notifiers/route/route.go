@@ -29,6 +29,9 @@ type Route struct {
 	GroupByAll bool
 
 	GroupWait, GroupInterval, RepeatInterval time.Duration
+	// GroupWaitEarly ends a new group's group_wait as soon as alerter's
+	// rule evaluations due when it formed are stored (see Config).
+	GroupWaitEarly bool
 
 	// Matchers are this route's own, from matchers, match and match_re,
 	// sorted as Alertmanager sorts them.
@@ -77,6 +80,7 @@ func build(cfg *Config, parent *Route, idx int) *Route {
 		r.Receiver = parent.Receiver
 		r.GroupBy, r.GroupByAll = maps.Clone(parent.GroupBy), parent.GroupByAll
 		r.GroupWait, r.GroupInterval, r.RepeatInterval = parent.GroupWait, parent.GroupInterval, parent.RepeatInterval
+		r.GroupWaitEarly = parent.GroupWaitEarly
 		r.Escalation = parent.Escalation
 	}
 	if cfg.Receiver != "" {
@@ -103,6 +107,9 @@ func build(cfg *Config, parent *Route, idx int) *Route {
 	}
 	if cfg.RepeatInterval != nil {
 		r.RepeatInterval = time.Duration(*cfg.RepeatInterval)
+	}
+	if cfg.GroupWaitEarly != nil {
+		r.GroupWaitEarly = *cfg.GroupWaitEarly
 	}
 	r.Matchers = matchersOf(cfg)
 	r.key = r.Matchers.String()
