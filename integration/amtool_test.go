@@ -199,6 +199,7 @@ const amtoolRules = `groups:
 const sinkToken = "AMTOOL-SINK-TOKEN-5e1f"
 
 func TestAmtoolSilences(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, amtoolRules, "300ms", strings.ReplaceAll(defaultNotify, "{{sink}}", "{{sink}}/hook?token="+sinkToken))
 	am := newAmtool(t, e)
 	e.src.Set("amtool_value", inst, 1)
@@ -372,6 +373,7 @@ const mutedRules = `groups:
 // TestAmtoolSilenceMutes: an alert that starts firing under a silence made
 // with amtool is not notified; once the silence is expired, it is.
 func TestAmtoolSilenceMutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, mutedRules)
 	am := newAmtool(t, e)
 	e.src.Set("amtool_muted", inst, 0)
@@ -400,6 +402,7 @@ func TestAmtoolSilenceMutes(t *testing.T) {
 // mutes (amtool shows the alert suppressed, muted by the window), and a
 // reload that removes it unmutes.
 func TestAmtoolMaintenanceWindow(t *testing.T) {
+	t.Parallel()
 	// Active at every minute for an hour: always active.
 	const window = `maintenance_windows:
   - name: always

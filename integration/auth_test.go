@@ -13,6 +13,7 @@ import (
 // needs a bearer token for changes: without it amtool is refused, with
 // its standard --http.config.file it works, and reads stay open.
 func TestTokenProtectsMutations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s

@@ -116,6 +116,7 @@ func (e *env) counts(t *testing.T) (sils, acks, windows int) {
 // API's own origin, global.external_url's and web.allowed_origins pass,
 // as do clients that are not browsers.
 func TestCrossSiteMutationsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, `groups:
   - name: g
     interval: 1s

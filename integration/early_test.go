@@ -9,6 +9,7 @@ import (
 // group_wait (an hour here) once the evaluation that raised its alert is
 // stored; a route without it does.
 func TestGroupWaitEarly(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, `groups:
   - name: g
     rules:

@@ -10,6 +10,7 @@ import (
 var inst = map[string]string{"instance": "a"}
 
 func TestPendingFiringResolved(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -61,6 +62,7 @@ func TestPendingFiringResolved(t *testing.T) {
 }
 
 func TestFlappingNeverFires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -96,6 +98,7 @@ func TestFlappingNeverFires(t *testing.T) {
 }
 
 func TestKeepFiringForCarriesADip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -129,6 +132,7 @@ func TestKeepFiringForCarriesADip(t *testing.T) {
 }
 
 func TestResolveHysteresisAndSeverityRise(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -186,6 +190,7 @@ func TestResolveHysteresisAndSeverityRise(t *testing.T) {
 }
 
 func TestRestartMidPendingKeepsActiveAt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -210,6 +215,7 @@ func TestRestartMidPendingKeepsActiveAt(t *testing.T) {
 }
 
 func TestRestartMidFiringDoesNotPageAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -255,6 +261,7 @@ func TestRestartMidFiringDoesNotPageAgain(t *testing.T) {
 }
 
 func TestDatasourceOutageFreezesState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -296,6 +303,7 @@ func TestDatasourceOutageFreezesState(t *testing.T) {
 }
 
 func TestBrokenReloadKeepsOldRules(t *testing.T) {
+	t.Parallel()
 	good := `groups:
   - name: g
     interval: 1s

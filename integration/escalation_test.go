@@ -70,6 +70,7 @@ func ackedBy(p webhooksink.Payload, who string) bool {
 // acknowledgement through the API tells every engaged receiver who acked,
 // stops the repeats, survives a restart, and the resolution reaches all.
 func TestEscalationAndAcknowledgement(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, `groups:
   - name: g
     interval: 1s

@@ -44,6 +44,7 @@ func (e *env) received(receiver string) []string {
 }
 
 func TestSeverityRiseReroutes(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, `groups:
   - name: g
     interval: 1s
@@ -71,6 +72,7 @@ func TestSeverityRiseReroutes(t *testing.T) {
 }
 
 func TestGroupingAndTimers(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, `groups:
   - name: g
     interval: 1s
@@ -127,6 +129,7 @@ receivers:
 }
 
 func TestReceiverOutageDeliversEverythingInOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -169,6 +172,7 @@ func TestReceiverOutageDeliversEverythingInOrder(t *testing.T) {
 }
 
 func TestKilledWithNotificationsInFlight(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s
@@ -197,6 +201,7 @@ func TestKilledWithNotificationsInFlight(t *testing.T) {
 }
 
 func TestKilledAfterDeliveryDoesNotRepeat(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     interval: 1s

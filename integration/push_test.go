@@ -92,6 +92,7 @@ func (e *env) pushedAMAlerts() []pushedAMAlert {
 // shows in the APIs, survives an alerter restart without a second page,
 // and resolves when the Prometheus rule stops firing.
 func TestPrometheusPushesAlerts(t *testing.T) {
+	t.Parallel()
 	e := newPushEnv(t, `groups:
   - name: prom
     rules:
@@ -158,6 +159,7 @@ func TestPrometheusPushesAlerts(t *testing.T) {
 
 // Pushing needs the API token like any other change.
 func TestPushNeedsToken(t *testing.T) {
+	t.Parallel()
 	e := newPushEnv(t, "groups: []\n")
 	e.start()
 	body := `[{"labels":{"alertname":"Manual"}}]`

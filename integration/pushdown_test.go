@@ -11,6 +11,7 @@ import (
 // alerts keep their labels (no __name__) while templates still see
 // __name__, which the filtering comparison keeps.
 func TestPushdownKeepsAlertsAndAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, `groups:
   - name: g
     rules:

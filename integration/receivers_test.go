@@ -26,6 +26,7 @@ type vendorAPI interface {
 // requests as the real API does, then resolves it. Every API must get
 // exactly one well-formed firing notification, then one resolved.
 func TestAllNewReceivers(t *testing.T) {
+	t.Parallel()
 	const (
 		ogKey      = "S3CRET-og-4b5a-9687-a1b2c3d4e5f6"
 		voKey      = "S3CRET-vo-key"

@@ -20,6 +20,7 @@ import (
 // reads the recorded series fires, and when it resolves its ALERTS series
 // end at once (staleness markers) instead of lingering for 5 minutes.
 func TestRecordingRulesRemoteWrite(t *testing.T) {
+	t.Parallel()
 	e := &env{t: t, dir: t.TempDir()}
 	e.bin = promtest.BuildAlerter(t)
 	e.src = promtest.NewSource(t)

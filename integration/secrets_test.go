@@ -334,6 +334,7 @@ func runCheck(t *testing.T, bin, file string) (int, string, string) {
 // for the secrets in everything alerter shows: its log at debug level,
 // the HTTP API, /metrics, `alerter check` and a failed reload.
 func TestSecretsNeverLeak(t *testing.T) {
+	t.Parallel()
 	if n := len(configSecrets["pagerduty routing_key"]); n != 32 {
 		t.Fatalf("the routing key has %d characters, want 32 like a real one", n)
 	}

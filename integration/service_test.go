@@ -17,6 +17,7 @@ import (
 )
 
 func TestSIGHUPReloads(t *testing.T) {
+	t.Parallel()
 	e := newEnvWatch(t, `groups:
   - name: g
     interval: 1s

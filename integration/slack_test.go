@@ -112,6 +112,7 @@ func (e *env) click(action string, labels model.LabelSet, respURL string, ts tim
 // acknowledgement; Silence 1h creates one silence, even when the click is
 // replayed.
 func TestSlackButtons(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	secretFile := filepath.Join(dir, "slack-signing-secret")
 	if err := os.WriteFile(secretFile, []byte(slackSecret+"\n"), 0o600); err != nil {

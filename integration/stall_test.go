@@ -12,6 +12,7 @@ import (
 // starved machine) resumes with everything it had: the acknowledgement of
 // a firing alert still holds, and nothing is paged again.
 func TestStalledProcessKeepsAcknowledgements(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, `groups:
   - name: stall
     interval: 1s

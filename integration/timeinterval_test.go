@@ -43,6 +43,7 @@ func quietWindow(t *testing.T) (loc *time.Location, start, end time.Time) {
 // the alert fires, shows as muted in /api/v2/alerts, nothing is sent while
 // the interval lasts, and it is sent once the interval has ended.
 func TestMutedRoutePagesWhenIntervalEnds(t *testing.T) {
+	t.Parallel()
 	loc, start, end := quietWindow(t)
 	notify := fmt.Sprintf(`route:
   receiver: sink
