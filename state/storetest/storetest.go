@@ -99,6 +99,7 @@ func Run(t *testing.T, h Harness) {
 		{"PruneDelivered", testPruneDelivered},
 		{"GroupStatus", testGroupStatus},
 		{"NotifyRoundTrip", testNotifyRoundTrip},
+		{"PendingNotificationsSkipGroups", testPendingSkipGroups},
 		{"TrimNotificationsDropsSupersededFirst", testTrimNotifications},
 		{"PruneNotificationsKeepsUndelivered", testPruneNotifications},
 		{"Escalations", testEscalations},
