@@ -33,6 +33,12 @@ type groupRuntime struct {
 
 	// pending holds a batch whose commit failed, to be merged into the next.
 	pending *state.Batch
+	// markStored and statusStored are the group mark and status last
+	// written; markUnsaved is a later mark (with status) not yet written
+	// (see marks.go).
+	markStored   time.Time
+	statusStored *state.GroupStatus
+	markUnsaved  *state.Batch
 
 	// results keeps, per query, the Vector its answers are decoded into,
 	// reused every evaluation (a group never runs twice at once).
@@ -264,6 +270,10 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	if b.Empty() && b.EvaluatedAt.IsZero() {
 		return
 	}
+	if g.markCanWait(b) {
+		g.markUnsaved = b
+		return
+	}
 	// An evaluation that ran to its end is stored even if a shutdown or
 	// the end of the leadership term began meanwhile: Stop waits for it,
 	// and a term that is over is refused by the store anyway.
@@ -285,6 +295,7 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 		return
 	}
 	g.m.commitCond.OK(g.m.log, "storing evaluation results works again")
+	g.stored(b)
 	if len(b.Events) > 0 && g.m.onEvents != nil {
 		g.m.onEvents()
 	}

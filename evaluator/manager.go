@@ -368,6 +368,7 @@ func (g *groupRuntime) stop() {
 	g.cancel()
 	<-g.done
 	g.cancel = nil
+	g.saveMark()
 }
 
 // restore loads persisted alerts into the rules they belong to. Alerts of
