@@ -257,8 +257,20 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	return res, err
 }
 
-// commitTimeout bounds storing one evaluation's results.
-const commitTimeout = 5 * time.Second
+// commitTimeout bounds storing one evaluation's results, plus
+// commitTimeoutPerRow for each alert and event of the batch: a storm's
+// 100,000 new alerts and their events take seconds to write, and a commit
+// that timed out would be retried, merged with the next evaluation's, and
+// time out again.
+const (
+	commitTimeout       = 5 * time.Second
+	commitTimeoutPerRow = 100 * time.Microsecond
+)
+
+// commitDeadline is how long committing b may take.
+func commitDeadline(b *state.Batch) time.Duration {
+	return commitTimeout + time.Duration(len(b.Upserts)+len(b.Deletes)+len(b.Events))*commitTimeoutPerRow
+}
 
 // commit stores the batch; if that fails the batch is kept and merged into
 // the next one, so no transition or event is lost while the store is down.
@@ -277,7 +289,7 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	// An evaluation that ran to its end is stored even if a shutdown or
 	// the end of the leadership term began meanwhile: Stop waits for it,
 	// and a term that is over is refused by the store anyway.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitDeadline(b))
 	defer cancel()
 	if err := g.m.store.Commit(cctx, b); err != nil {
 		g.m.metrics.commitFailures.Inc()

@@ -142,10 +142,8 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	if err := applyEscalations(ctx, tx, f); err != nil {
 		return err
 	}
-	for _, id := range f.ConsumedEvents {
-		if _, err := tx.ExecContext(ctx, markDeliveredSQL, at, id); err != nil {
-			return fmt.Errorf("sqlite state: consuming event: %w", err)
-		}
+	if err := markDelivered(ctx, tx, at, f.ConsumedEvents); err != nil {
+		return fmt.Errorf("sqlite state: consuming events: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite state: flush: %w", err)
