@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/state"
@@ -114,7 +116,21 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 
 // upsertAlerts writes the alerts, chunkRows to a statement while that
 // many are left, then one by one.
+//
+// A large batch is written in key order, so that the primary key's index
+// is walked once instead of being looked up at random for each alert: with
+// a page cache far smaller than the table, that is the difference between
+// reading each index page once and reading it once per alert.
 func (s *Store) upsertAlerts(ctx context.Context, tx *sql.Tx, as []*alert.Alert) error {
+	if len(as) >= chunkRows {
+		as = slices.Clone(as)
+		slices.SortFunc(as, func(a, b *alert.Alert) int {
+			if c := strings.Compare(a.Key.RuleID, b.Key.RuleID); c != 0 {
+				return c
+			}
+			return cmp.Compare(codec.EncodeFingerprint(a.Key.ID), codec.EncodeFingerprint(b.Key.ID))
+		})
+	}
 	var (
 		chunk *sql.Stmt
 		args  []any

@@ -85,11 +85,7 @@ type labelMap = map[model.LabelName]model.LabelValue
 // empty sets stay distinct. Invalid UTF-8 (which Prometheus never returns)
 // is stored as U+FFFD, as encoding/json does, rather than failing the batch.
 func EncodeLabels(ls model.LabelSet) (string, error) {
-	b, err := json.Marshal(labelMap(ls))
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
+	return string(appendLabels(make([]byte, 0, 64*len(ls)+2), ls)), nil
 }
 
 // DecodeLabels is the inverse of EncodeLabels.
@@ -117,20 +113,20 @@ func DecodeState(n int64) (alert.State, error) {
 // because JSON numbers cannot hold NaN or infinities; times are Unix
 // nanoseconds as in the tables.
 type alertSnapshot struct {
-	RuleID           string   `json:"rule_id"`
-	Fingerprint      string   `json:"fp"`
-	Labels           labelMap `json:"labels"`
-	Annotations      labelMap `json:"annotations"`
-	State            uint8    `json:"state"`
-	Value            string   `json:"value"`
-	GeneratorURL     string   `json:"generator_url"`
-	ActiveAt         int64    `json:"active_at"`
-	FiredAt          int64    `json:"fired_at"`
-	ResolvedAt       int64    `json:"resolved_at"`
-	KeepFiringSince  int64    `json:"keep_firing_since"`
-	LastEvalAt       int64    `json:"last_eval_at"`
-	SeverityRaisedAt int64    `json:"severity_raised_at"`
-	EndsAt           int64    `json:"ends_at,omitempty"`
+	RuleID           string     `json:"rule_id"`
+	Fingerprint      string     `json:"fp"`
+	Labels           jsonLabels `json:"labels"`
+	Annotations      jsonLabels `json:"annotations"`
+	State            uint8      `json:"state"`
+	Value            string     `json:"value"`
+	GeneratorURL     string     `json:"generator_url"`
+	ActiveAt         int64      `json:"active_at"`
+	FiredAt          int64      `json:"fired_at"`
+	ResolvedAt       int64      `json:"resolved_at"`
+	KeepFiringSince  int64      `json:"keep_firing_since"`
+	LastEvalAt       int64      `json:"last_eval_at"`
+	SeverityRaisedAt int64      `json:"severity_raised_at"`
+	EndsAt           int64      `json:"ends_at,omitempty"`
 }
 
 // alertTimes lists an alert's times in one fixed order, shared by the
@@ -171,8 +167,8 @@ func EncodeSnapshot(a *alert.Alert) (string, error) {
 	b, err := json.Marshal(alertSnapshot{
 		RuleID:           a.Key.RuleID,
 		Fingerprint:      a.Key.ID.String(),
-		Labels:           labelMap(a.Labels),
-		Annotations:      labelMap(a.Annotations),
+		Labels:           jsonLabels(a.Labels),
+		Annotations:      jsonLabels(a.Annotations),
 		State:            uint8(a.State),
 		Value:            strconv.FormatFloat(a.Value, 'g', -1, 64),
 		GeneratorURL:     a.GeneratorURL,
