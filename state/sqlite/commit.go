@@ -124,7 +124,7 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 func (s *Store) upsertAlerts(ctx context.Context, tx *sql.Tx, as []*alert.Alert) error {
 	if len(as) >= chunkRows {
 		as = slices.Clone(as)
-		slices.SortFunc(as, func(a, b *alert.Alert) int {
+		slices.SortStableFunc(as, func(a, b *alert.Alert) int { // stable: a later listing still wins
 			if c := strings.Compare(a.Key.RuleID, b.Key.RuleID); c != 0 {
 				return c
 			}

@@ -89,6 +89,7 @@ func Run(t *testing.T, h Harness) {
 		{"UpsertUpdateDelete", testUpsertUpdateDelete},
 		{"EventIDsInOrder", testEventIDsInOrder},
 		{"CommitAtomic", testCommitAtomic},
+		{"LargeBatch", testLargeBatch},
 		{"CommitCanceledMidway", testCommitCanceledMidway},
 		{"CommitEmptyAndNil", testCommitEmptyAndNil},
 		{"Restart", testRestart},
