@@ -175,3 +175,27 @@ func TestCrashKeepsPendingWithinTolerance(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertSets: the evaluator hands out the maps of its live alerts, and
+// nothing for an alert it does not hold.
+func TestAlertSets(t *testing.T) {
+	q := &fakeQuerier{}
+	q.set("p > 1", vec(smp(2, "instance", "a")))
+	m := newTestManager(t, q, openStore(t, t.TempDir()), nil)
+	startManager(t, m, mustParse(t, marksRules))
+	evalGroup(m, "g", t0)
+	live := alertsOf(m, "P")
+	if len(live) != 1 {
+		t.Fatalf("alerts %+v", live)
+	}
+	ls, as, ok := m.AlertSets(live[0].Key)
+	if !ok || !ls.Equal(live[0].Labels) || !as.Equal(live[0].Annotations) {
+		t.Fatalf("AlertSets = %v, %v, %v; want the alert's %v", ls, as, ok, live[0].Labels)
+	}
+	if _, _, ok := m.AlertSets(alert.Key{RuleID: live[0].Key.RuleID, ID: 1}); ok {
+		t.Error("AlertSets found an alert that does not exist")
+	}
+	if _, _, ok := m.AlertSets(alert.Key{RuleID: "nope", ID: live[0].Key.ID}); ok {
+		t.Error("AlertSets found an alert of a rule that does not exist")
+	}
+}

@@ -33,6 +33,14 @@ type Muter interface {
 	Mutes(labels model.LabelSet, now time.Time) bool
 }
 
+// SetSource gives the label and annotation maps that the evaluator of the
+// same process holds for a live alert, which the dispatcher then shares
+// rather than keep copies of its own (evaluator.Manager satisfies it).
+// The maps must never change once handed out.
+type SetSource interface {
+	AlertSets(k alert.Key) (labels, annotations model.LabelSet, ok bool)
+}
+
 // Acknowledger says whether a firing alert is acknowledged now, and by
 // whom. The acknowledgement store (package ack) satisfies it.
 type Acknowledger interface {
@@ -67,7 +75,10 @@ type DispatcherOptions struct {
 	// Escalations are the escalation policies routes name, by name.
 	Escalations map[string]*escalation.Policy
 	Events      EventSource
-	Store       state.NotifyStore
+	// Sets, when set, lets alerts share their label and annotation maps
+	// with the evaluator's copy of the same alert when they are equal.
+	Sets  SetSource
+	Store state.NotifyStore
 	// Consume marks alert events as taken in by the dispatcher.
 	Consume     func(ctx context.Context, ids []int64, at time.Time) error
 	Logger      *slog.Logger
