@@ -120,7 +120,10 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 				// across a reload stops holding its own copy.
 				a.Labels = s.Labels
 			}
-			if changed {
+			switch {
+			case a.State == alert.StatePending && ts.Sub(a.ActiveAt) >= p.For:
+				fire(a, ts, &res) // lists it as changed, once
+			case changed:
 				res.Changed = append(res.Changed, a)
 			}
 			continue
@@ -136,6 +139,11 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 			LastEvalAt:   ts,
 		}
 		states[s.ID] = a
+		if p.For <= 0 {
+			// Fires at once: listed as changed once, by fire.
+			fire(a, ts, &res)
+			continue
+		}
 		res.Changed = append(res.Changed, a)
 	}
 

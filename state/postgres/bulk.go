@@ -102,6 +102,9 @@ func queueUpserts(b *pgx.Batch, as []*alert.Alert, bulkMin int) error {
 				cols[c] = append(cols[c], args[c])
 			}
 		}
+		if len(cols[0]) == 0 {
+			continue // every alert of the chunk is listed again later
+		}
 		b.Queue(upsertAlertsSQL, typedColumns(cols)...)
 	}
 	return nil
