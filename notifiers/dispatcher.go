@@ -330,12 +330,18 @@ func (d *Dispatcher) pruneOrphans(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// ingestBatch is how many events one read of the outbox takes in, each
+// read followed by one durable write that marks them consumed: a storm's
+// 100,000 events cost 20 such writes, and at most this many decoded events
+// are held at once beyond the alerts themselves.
+const ingestBatch = 5000
+
 // ingestPending takes in the events the evaluator recorded since the last
 // call, and marks them consumed: the alerts table plus the notification log
 // are enough to rebuild the dispatcher after a restart.
 func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
 	for {
-		evs, err := d.o.Events.PendingEvents(ctx, 1000)
+		evs, err := d.o.Events.PendingEvents(ctx, ingestBatch)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -348,7 +354,7 @@ func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
 		if err := d.o.Consume(ctx, ids, now); err != nil {
 			return err
 		}
-		if len(evs) < 1000 {
+		if len(evs) < ingestBatch {
 			return nil
 		}
 	}
