@@ -217,6 +217,9 @@ func (m *Manager) Stop() {
 	for _, g := range m.allGroups() {
 		g.stop()
 	}
+	if m.running {
+		m.saveMarks()
+	}
 	if m.running && m.set != nil {
 		m.define(m.set)
 	}
@@ -368,7 +371,6 @@ func (g *groupRuntime) stop() {
 	g.cancel()
 	<-g.done
 	g.cancel = nil
-	g.saveMark()
 }
 
 // restore loads persisted alerts into the rules they belong to. Alerts of

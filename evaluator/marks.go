@@ -11,19 +11,20 @@ import (
 // store, the group's evaluation status are kept in memory and written only
 // when the evaluation stores something else anyway (they ride along in its
 // transaction), when the stored mark is older than markEvery, when a rule's
-// health changed (followers show it), and when the group stops (a reload,
-// a graceful shutdown, the end of a leadership term). So an evaluation that
-// changed nothing costs no write and no fsync.
+// health changed (followers show it), and when the evaluator stops (a
+// graceful shutdown, the end of a leadership term; a reload does not need
+// to: the reloaded groups store theirs at their first evaluation). So an
+// evaluation that changed nothing costs no write and no fsync.
 //
 // What that changes on restart: the mark only matters to pending alerts,
 // which start over when their group was not evaluated for longer than the
 // outage tolerance. After a graceful stop every mark is exact. After a
-// crash a mark can be up to markEvery older than the group's real last
-// evaluation, so the outage is counted from up to markEvery earlier and a
-// pending alert starts over after an outage of tolerance - markEvery or
-// more, rather than of the tolerance: it may page later than it would
-// have, never sooner. markEvery is a tenth of the tolerance, at most a
-// minute.
+// crash a mark can be up to markEvery (plus an interval, right after a
+// reload) older than the group's real last evaluation, so the outage is
+// counted from that much earlier and a pending alert may start over after
+// an outage a little shorter than the tolerance: it may page later than it
+// would have, never sooner. markEvery is a tenth of the tolerance, at most
+// a minute.
 
 // markEvery is how old a stored group mark may get while nothing else is
 // written.
@@ -70,20 +71,27 @@ func (g *groupRuntime) stored(b *state.Batch) {
 	}
 }
 
-// saveMark writes the mark (and status) that evaluations left unwritten,
-// when the group stops.
-func (g *groupRuntime) saveMark() {
-	b := g.markUnsaved
-	if b == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+// saveMarksTimeout bounds storing every group's last mark at stop.
+const saveMarksTimeout = 5 * time.Second
+
+// saveMarks writes the marks (and statuses) that evaluations left
+// unwritten, when the groups stop for good (shutdown, end of the
+// leadership term). A reload does not: the reloaded groups store theirs at
+// their first evaluation.
+func (m *Manager) saveMarks() {
+	ctx, cancel := context.WithTimeout(context.Background(), saveMarksTimeout)
 	defer cancel()
-	if err := g.m.store.Commit(ctx, b); err != nil {
-		// Fenced (no longer the leader) or the store is down: the next
-		// start counts the outage from the older stored mark.
-		g.log.Debug("storing the group's last evaluation time at stop failed", "err", err)
-		return
+	for _, g := range m.allGroups() {
+		b := g.markUnsaved
+		if b == nil {
+			continue
+		}
+		if err := m.store.Commit(ctx, b); err != nil {
+			// Fenced (no longer the leader), the store is down, or time is
+			// up: the next start counts the outage from the older mark.
+			g.log.Debug("storing the group's last evaluation time at stop failed", "err", err)
+			continue
+		}
+		g.stored(b)
 	}
-	g.stored(b)
 }
