@@ -99,7 +99,12 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 		a := states[s.ID]
 		if a != nil && a.State != alert.StateInactive {
 			a.Value = s.Value
-			a.Annotations = s.Annotations
+			if !sameLabels(a.Annotations, s.Annotations) {
+				// Equal: keep the map the alert has, which the dispatcher
+				// of this process may share (templated annotations are
+				// expanded afresh every evaluation).
+				a.Annotations = s.Annotations
+			}
 			a.LastEvalAt = ts
 			changed := false
 			if !a.KeepFiringSince.IsZero() {

@@ -3,6 +3,7 @@ package evaluator
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -345,5 +346,32 @@ func TestStepListsEachChangeOnce(t *testing.T) {
 	if len(res.Changed) != 1 || res.Changed[0].State != alert.StateFiring || res.Changed[0].Labels["severity"] != "critical" ||
 		events(res.Events) != "firing:a" {
 		t.Fatalf("label change and firing in one step: changed %+v, events %s", res.Changed, events(res.Events))
+	}
+}
+
+// TestStepKeepsEqualAnnotations: annotations expanded afresh to the same
+// text leave the alert its map (which the dispatcher may share); a new text
+// replaces it.
+func TestStepKeepsEqualAnnotations(t *testing.T) {
+	states := map[model.Fingerprint]*alert.Alert{}
+	s := series(1, "instance=a")
+	s.Annotations = model.LabelSet{"summary": "at 1"}
+	if _, err := Step(states, []Series{s}, t0, MachineParams{RuleID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	held := states[s.ID].Annotations
+	s.Annotations = model.LabelSet{"summary": "at 1"} // a new map, same text
+	if _, err := Step(states, []Series{s}, t0.Add(time.Minute), MachineParams{RuleID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := states[s.ID].Annotations; reflect.ValueOf(got).UnsafePointer() != reflect.ValueOf(held).UnsafePointer() {
+		t.Errorf("equal annotations replaced the alert's map")
+	}
+	s.Annotations = model.LabelSet{"summary": "at 2"}
+	if _, err := Step(states, []Series{s}, t0.Add(2*time.Minute), MachineParams{RuleID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := states[s.ID].Annotations["summary"]; got != "at 2" {
+		t.Errorf("changed annotation not taken: %q", got)
 	}
 }
