@@ -113,20 +113,20 @@ func DecodeState(n int64) (alert.State, error) {
 // because JSON numbers cannot hold NaN or infinities; times are Unix
 // nanoseconds as in the tables.
 type alertSnapshot struct {
-	RuleID           string     `json:"rule_id"`
-	Fingerprint      string     `json:"fp"`
-	Labels           jsonLabels `json:"labels"`
-	Annotations      jsonLabels `json:"annotations"`
-	State            uint8      `json:"state"`
-	Value            string     `json:"value"`
-	GeneratorURL     string     `json:"generator_url"`
-	ActiveAt         int64      `json:"active_at"`
-	FiredAt          int64      `json:"fired_at"`
-	ResolvedAt       int64      `json:"resolved_at"`
-	KeepFiringSince  int64      `json:"keep_firing_since"`
-	LastEvalAt       int64      `json:"last_eval_at"`
-	SeverityRaisedAt int64      `json:"severity_raised_at"`
-	EndsAt           int64      `json:"ends_at,omitempty"`
+	RuleID           string   `json:"rule_id"`
+	Fingerprint      string   `json:"fp"`
+	Labels           labelObj `json:"labels"`
+	Annotations      labelObj `json:"annotations"`
+	State            uint8    `json:"state"`
+	Value            string   `json:"value"`
+	GeneratorURL     string   `json:"generator_url"`
+	ActiveAt         int64    `json:"active_at"`
+	FiredAt          int64    `json:"fired_at"`
+	ResolvedAt       int64    `json:"resolved_at"`
+	KeepFiringSince  int64    `json:"keep_firing_since"`
+	LastEvalAt       int64    `json:"last_eval_at"`
+	SeverityRaisedAt int64    `json:"severity_raised_at"`
+	EndsAt           int64    `json:"ends_at,omitempty"`
 }
 
 // alertTimes lists an alert's times in one fixed order, shared by the
@@ -167,8 +167,8 @@ func EncodeSnapshot(a *alert.Alert) (string, error) {
 	b, err := json.Marshal(alertSnapshot{
 		RuleID:           a.Key.RuleID,
 		Fingerprint:      a.Key.ID.String(),
-		Labels:           jsonLabels(a.Labels),
-		Annotations:      jsonLabels(a.Annotations),
+		Labels:           labelObj(a.Labels),
+		Annotations:      labelObj(a.Annotations),
 		State:            uint8(a.State),
 		Value:            strconv.FormatFloat(a.Value, 'g', -1, 64),
 		GeneratorURL:     a.GeneratorURL,

@@ -51,11 +51,11 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// jsonLabels is a label set that encodes itself through appendLabels, for
+// labelObj is a label set that encodes itself through appendLabels, for
 // the label sets inside the outbox snapshot.
-type jsonLabels map[model.LabelName]model.LabelValue
+type labelObj map[model.LabelName]model.LabelValue
 
 // MarshalJSON implements json.Marshaler.
-func (l jsonLabels) MarshalJSON() ([]byte, error) {
+func (l labelObj) MarshalJSON() ([]byte, error) {
 	return appendLabels(make([]byte, 0, 64*len(l)+2), model.LabelSet(l)), nil
 }
