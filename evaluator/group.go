@@ -34,6 +34,12 @@ type groupRuntime struct {
 
 	// pending holds a batch whose commit failed, to be merged into the next.
 	pending *state.Batch
+	// markStored and statusStored are the group mark and status last
+	// written; markUnsaved is a later mark (with status) not yet written
+	// (see marks.go).
+	markStored   time.Time
+	statusStored *state.GroupStatus
+	markUnsaved  *state.Batch
 
 	// results keeps, per query, the Vector its answers are decoded into,
 	// reused every evaluation (a group never runs twice at once).
@@ -297,8 +303,20 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	return res, err
 }
 
-// commitTimeout bounds storing one evaluation's results.
-const commitTimeout = 5 * time.Second
+// commitTimeout bounds storing one evaluation's results, plus
+// commitTimeoutPerRow for each alert and event of the batch: a storm's
+// 100,000 new alerts and their events take seconds to write, and a commit
+// that timed out would be retried, merged with the next evaluation's, and
+// time out again.
+const (
+	commitTimeout       = 5 * time.Second
+	commitTimeoutPerRow = 100 * time.Microsecond
+)
+
+// commitDeadline is how long committing b may take.
+func commitDeadline(b *state.Batch) time.Duration {
+	return commitTimeout + time.Duration(len(b.Upserts)+len(b.Deletes)+len(b.Events))*commitTimeoutPerRow
+}
 
 // commit stores the batch; if that fails the batch is kept and merged into
 // the next one, so no transition or event is lost while the store is down.
@@ -310,10 +328,14 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	if b.Empty() && b.EvaluatedAt.IsZero() {
 		return
 	}
+	if g.markCanWait(b) {
+		g.markUnsaved = b
+		return
+	}
 	// An evaluation that ran to its end is stored even if a shutdown or
 	// the end of the leadership term began meanwhile: Stop waits for it,
 	// and a term that is over is refused by the store anyway.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitDeadline(b))
 	defer cancel()
 	if err := g.m.store.Commit(cctx, b); err != nil {
 		g.m.metrics.commitFailures.Inc()
@@ -331,6 +353,7 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 		return
 	}
 	g.m.commitCond.OK(g.m.log, "storing evaluation results works again")
+	g.stored(b)
 	if len(b.Events) > 0 && g.m.onEvents != nil {
 		g.m.onEvents()
 	}

@@ -99,7 +99,12 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 		a := states[s.ID]
 		if a != nil && a.State != alert.StateInactive {
 			a.Value = s.Value
-			a.Annotations = s.Annotations
+			if !sameLabels(a.Annotations, s.Annotations) {
+				// Equal: keep the map the alert has, which the dispatcher
+				// of this process may share (templated annotations are
+				// expanded afresh every evaluation).
+				a.Annotations = s.Annotations
+			}
 			a.LastEvalAt = ts
 			changed := false
 			if !a.KeepFiringSince.IsZero() {
@@ -120,7 +125,10 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 				// across a reload stops holding its own copy.
 				a.Labels = s.Labels
 			}
-			if changed {
+			switch {
+			case a.State == alert.StatePending && ts.Sub(a.ActiveAt) >= p.For:
+				fire(a, ts, &res) // lists it as changed, once
+			case changed:
 				res.Changed = append(res.Changed, a)
 			}
 			continue
@@ -136,6 +144,11 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 			LastEvalAt:   ts,
 		}
 		states[s.ID] = a
+		if p.For <= 0 {
+			// Fires at once: listed as changed once, by fire.
+			fire(a, ts, &res)
+			continue
+		}
 		res.Changed = append(res.Changed, a)
 	}
 

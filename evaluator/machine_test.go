@@ -3,6 +3,7 @@ package evaluator
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -313,5 +314,64 @@ func BenchmarkStepSteadyState(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/series")
 		})
+	}
+}
+
+// TestStepListsEachChangeOnce: an alert that is new (or changes) and fires
+// in the same step is one change to store, not two: a storm of 100,000
+// alerts with for: 0 stores 100,000 rows, not 200,000.
+func TestStepListsEachChangeOnce(t *testing.T) {
+	// for: 0, new series fire at once.
+	states := map[model.Fingerprint]*alert.Alert{}
+	in := []Series{series(1, "instance=a"), series(1, "instance=b")}
+	res, err := Step(states, in, t0, MachineParams{RuleID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changed) != 2 || res.Changed[0] == res.Changed[1] || events(res.Events) != "firing:a,firing:b" {
+		t.Fatalf("for 0: changed %d (%v), events %s; want each alert once, firing", len(res.Changed), res.Changed, events(res.Events))
+	}
+	// for: 1m, a pending alert whose labels change in the step it fires.
+	p := MachineParams{RuleID: "r", For: time.Minute}
+	states = map[model.Fingerprint]*alert.Alert{}
+	s := series(1, "instance=a", "severity=warning")
+	if _, err := Step(states, []Series{s}, t0, p); err != nil {
+		t.Fatal(err)
+	}
+	s2 := series(1, "instance=a", "severity=critical")
+	res, err = Step(states, []Series{s2}, t0.Add(time.Minute), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changed) != 1 || res.Changed[0].State != alert.StateFiring || res.Changed[0].Labels["severity"] != "critical" ||
+		events(res.Events) != "firing:a" {
+		t.Fatalf("label change and firing in one step: changed %+v, events %s", res.Changed, events(res.Events))
+	}
+}
+
+// TestStepKeepsEqualAnnotations: annotations expanded afresh to the same
+// text leave the alert its map (which the dispatcher may share); a new text
+// replaces it.
+func TestStepKeepsEqualAnnotations(t *testing.T) {
+	states := map[model.Fingerprint]*alert.Alert{}
+	s := series(1, "instance=a")
+	s.Annotations = model.LabelSet{"summary": "at 1"}
+	if _, err := Step(states, []Series{s}, t0, MachineParams{RuleID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	held := states[s.ID].Annotations
+	s.Annotations = model.LabelSet{"summary": "at 1"} // a new map, same text
+	if _, err := Step(states, []Series{s}, t0.Add(time.Minute), MachineParams{RuleID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := states[s.ID].Annotations; reflect.ValueOf(got).UnsafePointer() != reflect.ValueOf(held).UnsafePointer() {
+		t.Errorf("equal annotations replaced the alert's map")
+	}
+	s.Annotations = model.LabelSet{"summary": "at 2"}
+	if _, err := Step(states, []Series{s}, t0.Add(2*time.Minute), MachineParams{RuleID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := states[s.ID].Annotations["summary"]; got != "at 2" {
+		t.Errorf("changed annotation not taken: %q", got)
 	}
 }

@@ -228,6 +228,9 @@ func (m *Manager) Stop() {
 	for _, g := range m.allGroups() {
 		g.stop()
 	}
+	if m.running {
+		m.saveMarks()
+	}
 	if m.running && m.set != nil {
 		m.define(m.set)
 	}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -351,5 +352,54 @@ func TestBrokenReloadKeepsOldRules(t *testing.T) {
 	}
 	if n := e.notified("Old", "firing"); n != 1 {
 		t.Fatalf("reload re-paged Old: %d", n)
+	}
+}
+
+// TestCrashKeepsPendingWithinOutageTolerance: quiet evaluations write no
+// group mark (it is stored at most every outage_tolerance/10 while nothing
+// else changes), yet a crash and a prompt restart keep a pending alert's
+// activeAt, and an outage longer than the tolerance still starts it over.
+func TestCrashKeepsPendingWithinOutageTolerance(t *testing.T) {
+	e := newEnv(t, `groups:
+  - name: g
+    interval: 1s
+    rules:
+      - alert: Slow
+        expr: test_value > 0.5
+        for: 10m
+`)
+	cfg, err := os.ReadFile(e.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "evaluation_interval: 1s", "evaluation_interval: 1s\n  outage_tolerance: 20s", 1))
+	if err := os.WriteFile(e.cfgPath, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.src.Set("test_value", inst, 1)
+	e.prom.WaitForSeries(t, "test_value", 30*time.Second)
+	e.start()
+	before := e.waitAlert("Slow", "pending")
+	e.waitEvals("Slow", 6) // quiet evaluations: the mark is stored every 2s at most
+	if err := e.proc.Kill(); err != nil {
+		t.Logf("kill: %v", err)
+	}
+	e.start()
+	e.waitEvals("Slow", 2)
+	after, ok := e.alert("Slow")
+	if !ok || after.State != "pending" || !after.ActiveAt.Equal(*before.ActiveAt) {
+		t.Fatalf("after a crash and a prompt restart: %+v (activeAt before: %v)", after, before.ActiveAt)
+	}
+
+	// Down for longer than the tolerance: the pending alert starts over.
+	if err := e.proc.Kill(); err != nil {
+		t.Logf("kill: %v", err)
+	}
+	time.Sleep(25 * time.Second)
+	e.start()
+	e.waitEvals("Slow", 2)
+	again, ok := e.alert("Slow")
+	if !ok || again.State != "pending" || !again.ActiveAt.After(*before.ActiveAt) {
+		t.Fatalf("after an outage longer than outage_tolerance: %+v, want a new activeAt after %v", again, before.ActiveAt)
 	}
 }

@@ -16,8 +16,8 @@ import (
 type wireAlert struct {
 	RuleID           string            `json:"rule_id"`
 	ID               model.Fingerprint `json:"id"`
-	Labels           model.LabelSet    `json:"labels"`
-	Annotations      model.LabelSet    `json:"annotations"`
+	Labels           wireLabels        `json:"labels"`
+	Annotations      wireLabels        `json:"annotations"`
 	State            alert.State       `json:"state"`
 	Value            string            `json:"value"`
 	GeneratorURL     string            `json:"generator_url,omitempty"`
@@ -27,10 +27,15 @@ type wireAlert struct {
 	SeverityRaisedAt time.Time         `json:"severity_raised_at"`
 }
 
+// wireLabels is a label set as the outbox holds it: model.LabelSet's
+// layout without its UnmarshalJSON, which scans each set twice and checks
+// names that alerter itself wrote (a storm's message holds thousands).
+type wireLabels = map[model.LabelName]model.LabelValue
+
 type wireMessage struct {
 	Receiver    string               `json:"receiver"`
 	GroupKey    string               `json:"group_key"`
-	GroupLabels model.LabelSet       `json:"group_labels"`
+	GroupLabels wireLabels           `json:"group_labels"`
 	Alerts      []wireAlert          `json:"alerts"`
 	Firing      []wireAlert          `json:"changes_firing,omitempty"`
 	Resolved    []wireAlert          `json:"changes_resolved,omitempty"`

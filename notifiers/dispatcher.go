@@ -33,6 +33,14 @@ type Muter interface {
 	Mutes(labels model.LabelSet, now time.Time) bool
 }
 
+// SetSource gives the label and annotation maps that the evaluator of the
+// same process holds for a live alert, which the dispatcher then shares
+// rather than keep copies of its own (evaluator.Manager satisfies it).
+// The maps must never change once handed out.
+type SetSource interface {
+	AlertSets(k alert.Key) (labels, annotations model.LabelSet, ok bool)
+}
+
 // Acknowledger says whether a firing alert is acknowledged now, and by
 // whom. The acknowledgement store (package ack) satisfies it.
 type Acknowledger interface {
@@ -67,7 +75,10 @@ type DispatcherOptions struct {
 	// Escalations are the escalation policies routes name, by name.
 	Escalations map[string]*escalation.Policy
 	Events      EventSource
-	Store       state.NotifyStore
+	// Sets, when set, lets alerts share their label and annotation maps
+	// with the evaluator's copy of the same alert when they are equal.
+	Sets  SetSource
+	Store state.NotifyStore
 	// Consume marks alert events as taken in by the dispatcher.
 	Consume     func(ctx context.Context, ids []int64, at time.Time) error
 	Logger      *slog.Logger
@@ -331,12 +342,18 @@ func (d *Dispatcher) pruneOrphans(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// ingestBatch is how many events one read of the outbox takes in, each
+// read followed by one durable write that marks them consumed: a storm's
+// 100,000 events cost 20 such writes, and at most this many decoded events
+// are held at once beyond the alerts themselves.
+const ingestBatch = 5000
+
 // ingestPending takes in the events the evaluator recorded since the last
 // call, and marks them consumed: the alerts table plus the notification log
 // are enough to rebuild the dispatcher after a restart.
 func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
 	for {
-		evs, err := d.o.Events.PendingEvents(ctx, 1000)
+		evs, err := d.o.Events.PendingEvents(ctx, ingestBatch)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -349,7 +366,7 @@ func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
 		if err := d.o.Consume(ctx, ids, now); err != nil {
 			return err
 		}
-		if len(evs) < 1000 {
+		if len(evs) < ingestBatch {
 			return nil
 		}
 	}

@@ -17,9 +17,28 @@ const (
 // values, rule ID, generator URL) share the dispatcher's copies: alerts
 // decoded from the event outbox come with fresh strings, most of which
 // repeat across alerts (alertname, job, env, summary templates).
+//
+// Better still, an alert whose label and annotation sets are equal to those
+// the evaluator holds for it (no external labels were added) shares the
+// evaluator's maps: one copy of each set per process.
 func (d *Dispatcher) internAlert(a *alert.Alert) {
 	a.Key.RuleID = d.strs.String(a.Key.RuleID)
 	a.GeneratorURL = d.strs.String(a.GeneratorURL)
+	if d.o.Sets != nil {
+		if ls, as, ok := d.o.Sets.AlertSets(a.Key); ok {
+			if ls.Equal(a.Labels) && (ls == nil) == (a.Labels == nil) {
+				a.Labels = ls
+			} else {
+				a.Labels = d.internSet(a.Labels)
+			}
+			if as.Equal(a.Annotations) && (as == nil) == (a.Annotations == nil) {
+				a.Annotations = as
+			} else {
+				a.Annotations = d.sharedAnnotations(a.Annotations)
+			}
+			return
+		}
+	}
 	a.Labels = d.internSet(a.Labels)
 	a.Annotations = d.sharedAnnotations(a.Annotations)
 }

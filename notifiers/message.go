@@ -1,7 +1,9 @@
 package notifiers
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -212,14 +214,56 @@ func common(as []*alert.Alert, get func(*alert.Alert) model.LabelSet) model.Labe
 	return out
 }
 
-// SortAlerts orders alerts firing first, then by labels, for stable
-// messages and golden files.
+// SortAlerts orders alerts firing first, then by labels as
+// model.LabelSet.Before does (fewer labels first, then by the first label
+// name or value that differs), for stable messages and golden files. Each
+// alert's labels are sorted once, not at every comparison: a storm's group
+// holds thousands.
 func SortAlerts(as []*alert.Alert) {
-	sort.SliceStable(as, func(i, j int) bool {
-		fi, fj := as[i].State == alert.StateFiring, as[j].State == alert.StateFiring
-		if fi != fj {
-			return fi
+	keys := make([]sortKey, len(as))
+	for i, a := range as {
+		keys[i] = sortKey{a: a, firing: a.State == alert.StateFiring, labels: sortedPairs(a.Labels)}
+	}
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i].before(&keys[j]) })
+	for i := range keys {
+		as[i] = keys[i].a
+	}
+}
+
+// sortKey is an alert with its labels sorted by name.
+type sortKey struct {
+	a      *alert.Alert
+	firing bool
+	labels []model.LabelPair
+}
+
+func sortedPairs(ls model.LabelSet) []model.LabelPair {
+	out := make([]model.LabelPair, 0, len(ls))
+	for n, v := range ls {
+		out = append(out, model.LabelPair{Name: n, Value: v})
+	}
+	slices.SortFunc(out, func(x, y model.LabelPair) int { return strings.Compare(string(x.Name), string(y.Name)) })
+	return out
+}
+
+// before is model.LabelSet.Before on sorted labels: at the first position
+// where the names differ, the set with the smaller name lacks it in the
+// other and sorts after it.
+func (k *sortKey) before(o *sortKey) bool {
+	if k.firing != o.firing {
+		return k.firing
+	}
+	if len(k.labels) != len(o.labels) {
+		return len(k.labels) < len(o.labels)
+	}
+	for i := range k.labels {
+		x, y := &k.labels[i], &o.labels[i]
+		if x.Name != y.Name {
+			return x.Name > y.Name
 		}
-		return as[i].Labels.Before(as[j].Labels)
-	})
+		if x.Value != y.Value {
+			return x.Value < y.Value
+		}
+	}
+	return false
 }

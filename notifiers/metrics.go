@@ -87,6 +87,8 @@ type sendMetrics struct {
 	retried *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 	depth   *prometheus.GaugeVec
+	// groupsRetrying counts the groups whose oldest message is in back-off.
+	groupsRetrying *prometheus.GaugeVec
 }
 
 func newSendMetrics(reg prometheus.Registerer) *sendMetrics {
@@ -113,6 +115,10 @@ func newSendMetrics(reg prometheus.Registerer) *sendMetrics {
 			Name: "alerter_outbox_depth",
 			Help: "Undelivered notifications, per receiver and integration.",
 		}, ri)),
+		groupsRetrying: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "alerter_notification_groups_retrying",
+			Help: "Alert groups whose oldest undelivered notification failed and waits to be retried (their later notifications wait with it; other groups go on).",
+		}, ri)),
 	}
 }
 
@@ -121,6 +127,7 @@ func (m *sendMetrics) init(receiver, integration string) {
 	m.retried.WithLabelValues(receiver, integration)
 	m.latency.WithLabelValues(receiver, integration)
 	m.depth.WithLabelValues(receiver, integration)
+	m.groupsRetrying.WithLabelValues(receiver, integration)
 	for _, r := range []string{reasonRetryable, reasonPermanent} {
 		m.failed.WithLabelValues(receiver, integration, r)
 	}

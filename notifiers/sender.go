@@ -33,20 +33,52 @@ type SenderOptions struct {
 	Claim func(ctx context.Context, n *state.Notification) error
 }
 
-// Sender delivers one integration's outbox in order: a notification is
-// retried, with exponential back-off and jitter, until it is delivered,
-// rejected for good, or older than MaxAge; later notifications wait, so a
-// group's messages arrive in order once the receiver is back.
+// Sender delivers one integration's outbox. Each group's messages go out
+// in order: a notification is retried, with exponential back-off and
+// jitter per group, until it is delivered, rejected for good, or older
+// than MaxAge, and the later messages of its group wait for it. Other
+// groups keep flowing meanwhile: one message that keeps failing (a payload
+// the receiver chokes on, a channel that was archived) holds back only its
+// own group. What concerns the whole integration waits as a whole: a
+// Retry-After from the receiver (a rate limit applies to the endpoint, not
+// to one group), and failures to read the outbox, to record a delivery or
+// to hold the leadership.
 type Sender struct {
 	o       SenderOptions
 	log     *slog.Logger
 	metrics *sendMetrics
-	bo      backoff
-	wake    chan struct{}
+	// bo and pausedUntil are the integration-wide back-off.
+	bo          backoff
+	pausedUntil time.Time
+	// retrying holds the groups whose oldest message failed, with their
+	// own back-off; a group's entry goes when that message is done.
+	retrying map[string]*groupRetry
+	wake     chan struct{}
 	// readCond and claimCond log outbox and claim failures once per
 	// episode, not once per attempt.
 	readCond, claimCond condlog.Condition
 }
+
+// groupRetry is one group's back-off: its oldest message is next tried at
+// until.
+type groupRetry struct {
+	bo    backoff
+	until time.Time
+}
+
+// outcome is what one delivery attempt leaves to do.
+type outcome uint8
+
+const (
+	// done: delivered, given up or skipped; the group's next message may go.
+	outcomeDone outcome = iota
+	// retryGroup: this group's message failed; its group waits.
+	outcomeRetryGroup
+	// pause: the whole integration waits (store, leadership, Retry-After).
+	outcomePause
+	// stopping: ctx ended.
+	outcomeStopping
+)
 
 // NewSender builds a Sender.
 func NewSender(o SenderOptions) (*Sender, error) {
@@ -69,11 +101,12 @@ func NewSender(o SenderOptions) (*Sender, error) {
 		o.PollInterval = time.Second
 	}
 	s := &Sender{
-		o:       o,
-		log:     o.Logger.With("receiver", o.Receiver, "integration", o.Integration.Name),
-		metrics: newSendMetrics(o.Registerer),
-		bo:      backoff{initial: o.InitialBackoff, max: o.MaxBackoff},
-		wake:    make(chan struct{}, 1),
+		o:        o,
+		log:      o.Logger.With("receiver", o.Receiver, "integration", o.Integration.Name),
+		metrics:  newSendMetrics(o.Registerer),
+		bo:       backoff{initial: o.InitialBackoff, max: o.MaxBackoff},
+		retrying: map[string]*groupRetry{},
+		wake:     make(chan struct{}, 1),
 	}
 	s.metrics.init(o.Receiver, o.Integration.Name)
 	return s, nil
@@ -87,64 +120,116 @@ func (s *Sender) Wake() {
 	}
 }
 
-// Run delivers until ctx ends. A Wake starts a pass at once, except
-// during a back-off after a failure, which it never cuts short.
+// Run delivers until ctx ends. A Wake starts a pass at once; the pass
+// leaves out the groups in back-off and sends nothing while the whole
+// integration waits, so a Wake never cuts a back-off short.
 func (s *Sender) Run(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		wait, failed := s.pass(ctx)
-		if !failed {
-			wait = s.o.PollInterval
-		}
+		wait := s.pass(ctx, time.Now())
 		timer.Reset(wait) // Go 1.23+ timers: no draining needed
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
 		case <-s.wake:
-			if failed {
-				select {
-				case <-ctx.Done():
-					return
-				case <-timer.C:
-				}
-			}
 		}
 	}
 }
 
-// pass sends pending notifications in order until the outbox is empty or
-// an attempt fails; then it returns the back-off to wait.
-func (s *Sender) pass(ctx context.Context) (time.Duration, bool) {
+// pass sends the pending notifications of every group not in back-off,
+// each group's in order, until none is left to try now. It returns how
+// long to wait before the next pass: until the first back-off ends, at
+// most PollInterval.
+func (s *Sender) pass(ctx context.Context, now time.Time) time.Duration {
+	if now.Before(s.pausedUntil) {
+		return s.pausedUntil.Sub(now)
+	}
 	recv, name := s.o.Receiver, s.o.Integration.Name
 	for ctx.Err() == nil {
-		pend, err := s.o.Store.PendingNotifications(ctx, recv, name, 50)
+		t := time.Now()
+		skip := s.waitingGroups(t)
+		pend, err := s.o.Store.PendingNotifications(ctx, recv, name, 50, skip...)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.readCond.Fail(s.log, slog.LevelError, "reading the outbox failed; retrying with back-off", "err", err)
 			}
-			return s.bo.next(), true
+			return s.pause(s.bo.next())
 		}
 		s.readCond.OK(s.log, "reading the outbox works again")
 		if n, err := s.o.Store.PendingCount(ctx, recv, name); err == nil {
 			s.metrics.depth.WithLabelValues(recv, name).Set(float64(n))
 		}
 		if len(pend) == 0 {
-			return 0, false
+			// Every group not left out has nothing pending: the entries
+			// of groups whose wait is over are stale (their message was
+			// trimmed, or another replica delivered it).
+			for g, r := range s.retrying {
+				if !t.Before(r.until) {
+					delete(s.retrying, g)
+				}
+			}
+			break
 		}
+		failed := map[string]bool{} // groups whose message failed in this batch
 		for _, n := range pend {
-			if wait, ok := s.deliver(ctx, n); !ok {
-				return wait, true
+			if failed[n.GroupKey] {
+				continue // in order: after its group's failed message
+			}
+			switch out, wait := s.deliver(ctx, n); out {
+			case outcomeDone:
+				delete(s.retrying, n.GroupKey)
+			case outcomeRetryGroup:
+				failed[n.GroupKey] = true
+				s.retrying[n.GroupKey].until = time.Now().Add(wait)
+			case outcomePause:
+				return s.pause(wait)
+			case outcomeStopping:
+				return 0
 			}
 		}
 	}
-	return 0, false
+	s.metrics.groupsRetrying.WithLabelValues(recv, name).Set(float64(len(s.retrying)))
+	wait := s.o.PollInterval
+	t := time.Now()
+	for _, r := range s.retrying {
+		wait = min(wait, max(r.until.Sub(t), 0))
+	}
+	return wait
 }
 
-// deliver sends one notification. It returns false with a wait when the
-// attempt failed and must be retried.
-func (s *Sender) deliver(ctx context.Context, n *state.Notification) (time.Duration, bool) {
+// pause makes the whole integration wait d and returns d.
+func (s *Sender) pause(d time.Duration) time.Duration {
+	s.pausedUntil = time.Now().Add(d)
+	s.metrics.groupsRetrying.WithLabelValues(s.o.Receiver, s.o.Integration.Name).Set(float64(len(s.retrying)))
+	return d
+}
+
+// waitingGroups lists the groups still in back-off at now.
+func (s *Sender) waitingGroups(now time.Time) []string {
+	var out []string
+	for g, r := range s.retrying {
+		if now.Before(r.until) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// groupBackoff returns the back-off of n's group, creating it.
+func (s *Sender) groupBackoff(group string) *groupRetry {
+	r := s.retrying[group]
+	if r == nil {
+		r = &groupRetry{bo: backoff{initial: s.o.InitialBackoff, max: s.o.MaxBackoff}}
+		s.retrying[group] = r
+	}
+	return r
+}
+
+// deliver sends one notification and says what is left to do, with the
+// wait for outcomeRetryGroup and outcomePause.
+func (s *Sender) deliver(ctx context.Context, n *state.Notification) (outcome, time.Duration) {
 	recv, name := s.o.Receiver, s.o.Integration.Name
 	done := func(st map[string]string, outcome string) bool {
 		// Recorded even when ctx is ending: what was sent must not be sent
@@ -168,10 +253,13 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (time.Durat
 	if err != nil {
 		s.log.Error("undecodable notification dropped", "id", n.ID, "err", err)
 		done(nil, "undecodable")
-		return 0, true
+		return outcomeDone, 0
 	}
 	if m.State, err = s.o.Store.IntegrationState(ctx, recv, name, n.GroupKey); err != nil {
-		return s.bo.next(), false
+		if ctx.Err() != nil {
+			return outcomeStopping, 0
+		}
+		return outcomePause, s.bo.next()
 	}
 	if s.o.Claim != nil {
 		// As late as possible: a replica paused between this check and
@@ -180,46 +268,54 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (time.Durat
 		switch {
 		case errors.Is(err, state.ErrNotPending):
 			s.log.Debug("notification already delivered; skipped", "id", n.ID, "group", n.GroupKey)
-			return 0, true
+			return outcomeDone, 0
 		case errors.Is(err, state.ErrFenced):
 			s.claimCond.Fail(s.log, slog.LevelWarn, "not sending: this replica is no longer the leader", "err", err)
-			return s.bo.next(), false
+			return outcomePause, s.bo.next()
 		case err != nil:
-			if ctx.Err() == nil {
-				s.claimCond.Fail(s.log, slog.LevelError, "checking leadership before sending failed; retrying with back-off", "err", err)
+			if ctx.Err() != nil {
+				return outcomeStopping, 0
 			}
-			return s.bo.next(), false
+			s.claimCond.Fail(s.log, slog.LevelError, "checking leadership before sending failed; retrying with back-off", "err", err)
+			return outcomePause, s.bo.next()
 		}
 		s.claimCond.OK(s.log, "sending again")
 	}
-	if s.bo.failures > 0 {
+	if r := s.retrying[n.GroupKey]; r != nil && r.bo.failures > 0 {
 		s.metrics.retried.WithLabelValues(recv, name).Inc()
 	}
 	retry, err := s.o.Integration.Integration.Notify(ctx, m)
 	if err == nil {
-		s.bo.reset()
 		s.metrics.sent.WithLabelValues(recv, name).Inc()
 		s.metrics.latency.WithLabelValues(recv, name).Observe(time.Since(n.CreatedAt).Seconds())
 		if !done(m.State, "delivered") {
-			return s.bo.next(), false
+			// Retried as a whole: the store (or the term) is the problem.
+			return outcomePause, s.bo.next()
 		}
-		return 0, true
+		s.bo.reset()
+		return outcomeDone, 0
 	}
 	if ctx.Err() != nil {
-		return 0, false
+		return outcomeStopping, 0
 	}
 	if retry && time.Since(n.CreatedAt) < s.o.MaxAge {
 		s.metrics.failed.WithLabelValues(recv, name, reasonRetryable).Inc()
-		wait := s.bo.next()
-		if ra, ok := RetryAfter(err); ok && ra > wait {
-			wait = ra
+		r := s.groupBackoff(n.GroupKey)
+		wait := r.bo.next()
+		if ra, ok := RetryAfter(err); ok && ra > 0 {
+			// The receiver asked the whole endpoint to slow down.
+			wait = max(wait, ra)
+			s.log.Warn("notification failed; the receiver asked to wait, so this integration waits", "group", n.GroupKey, "err", err, "retry_in", wait)
+			r.until = time.Now().Add(wait)
+			return outcomePause, wait
 		}
-		s.log.Warn("notification failed; will retry", "group", n.GroupKey, "err", err, "retry_in", wait)
-		return wait, false
+		s.log.Warn("notification failed; its group will retry, other groups go on", "group", n.GroupKey, "err", err, "retry_in", wait)
+		return outcomeRetryGroup, wait
 	}
-	s.bo.reset()
 	s.metrics.failed.WithLabelValues(recv, name, reasonPermanent).Inc()
 	s.log.Error("notification failed permanently; giving up", "group", n.GroupKey, "err", err, "age", time.Since(n.CreatedAt).Round(time.Second))
-	done(m.State, "failed")
-	return 0, true
+	if !done(m.State, "failed") {
+		return outcomePause, s.bo.next()
+	}
+	return outcomeDone, 0
 }

@@ -279,9 +279,12 @@ func TestSenderDeliversInOrder(t *testing.T) {
 func TestSenderRetriesWithBackoff(t *testing.T) {
 	const failures = 6
 	synctest.Test(t, func(t *testing.T) {
-		fake := &senderFake{result: func(_ context.Context, call int, _ *Message) (bool, error) {
-			if call < failures {
-				return true, errSendTransient
+		var m1Calls int
+		fake := &senderFake{result: func(_ context.Context, _ int, m *Message) (bool, error) {
+			if m.GroupLabels["msg"] == "m1" {
+				if m1Calls++; m1Calls <= failures {
+					return true, errSendTransient
+				}
 			}
 			return false, nil
 		}}
@@ -292,11 +295,22 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 		synctest.Wait()
 
 		as := fake.snapshot()
-		if got, want := attemptIDs(as), strings.Repeat("m1 ", failures)+"m1 m2 m3"; got != want {
+		// m2 (another group) is not held back by m1; m3 (m1's group) waits
+		// for m1.
+		if got, want := attemptIDs(as), "m1 m2 "+strings.Repeat("m1 ", failures)+"m3"; got != want {
 			t.Fatalf("attempts %q, want %q", got, want)
 		}
-		if got, want := deliveredIDs(as), "m1 m2 m3"; got != want {
-			t.Fatalf("delivered %q, want %q (in order, nothing twice)", got, want)
+		if got, want := deliveredIDs(as), "m2 m1 m3"; got != want {
+			t.Fatalf("delivered %q, want %q (each group in order, nothing twice)", got, want)
+		}
+		if !as[1].at.Equal(as[0].at) {
+			t.Errorf("m2 sent %v after m1 failed, want at once", as[1].at.Sub(as[0].at))
+		}
+		var m1 []sendAttempt
+		for _, a := range as {
+			if a.id == "m1" {
+				m1 = append(m1, a)
+			}
 		}
 		// Gaps between attempts of m1: within the documented equal-jitter
 		// bounds [d/2, d] for d = 1s, 2s, 4s, 8s (MaxBackoff), 8s, 8s, so
@@ -305,7 +319,7 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 		d := time.Second
 		var prev time.Duration
 		for i := 1; i <= failures; i++ {
-			gap := as[i].at.Sub(as[i-1].at)
+			gap := m1[i].at.Sub(m1[i-1].at)
 			if gap < d/2 || gap > d {
 				t.Errorf("wait before attempt %d: %v, want within [%v, %v]", i+1, gap, d/2, d)
 			}
@@ -318,9 +332,9 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 			prev = gap
 			d = min(2*d, 8*time.Second)
 		}
-		// After the success the backoff is reset: the rest goes at once.
-		if last := len(as) - 1; !as[last].at.Equal(as[failures].at) {
-			t.Errorf("m2, m3 sent %v after m1 was delivered, want at once", as[last].at.Sub(as[failures].at))
+		// After the success the group's backoff is over: m3 goes at once.
+		if last := len(as) - 1; !as[last].at.Equal(m1[failures].at) {
+			t.Errorf("m3 sent %v after m1 was delivered, want at once", as[last].at.Sub(m1[failures].at))
 		}
 		if n := e.pending(); n != 0 {
 			t.Errorf("%d notifications still pending", n)
@@ -371,7 +385,8 @@ func TestSenderHonoursRetryAfter(t *testing.T) {
 		e.run()
 		synctest.Wait()
 		time.Sleep(10 * time.Second)
-		// New work during the wait must not cut it short.
+		// New work during the wait must not cut it short, even of another
+		// group: a Retry-After is for the whole endpoint.
 		e.queue(time.Now(), "g2:m2")
 		synctest.Wait()
 		if got := attemptIDs(fake.snapshot()); got != "m1" {
@@ -414,35 +429,38 @@ func TestSenderGivesUpAfterMaxAge(t *testing.T) {
 func TestSenderRetriesUntilMaxAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fake := &senderFake{result: func(_ context.Context, _ int, m *Message) (bool, error) {
-			if m.GroupLabels["msg"] == "fresh" {
-				return false, nil
+			if m.GroupLabels["msg"] == "old" {
+				return true, errSendTransient
 			}
-			return true, errSendTransient
+			return false, nil
 		}}
 		e := newSenderEnv(t, fake, func(o *SenderOptions) { o.MaxAge = time.Minute })
 		created := time.Now()
-		e.queue(created, "g1:old", "g2:fresh")
+		e.queue(created, "g1:old", "g2:fresh", "g1:next")
 		e.run()
 		time.Sleep(10 * time.Minute)
 		synctest.Wait()
 		as := fake.snapshot()
 		n := len(as)
-		if n < 3 || as[n-1].id != "fresh" || !as[n-1].ok {
-			t.Fatalf("attempts %q: want old retried, then given up, then fresh delivered", attemptIDs(as))
+		// fresh (another group) goes at once; next (old's group) only once
+		// old was given up.
+		if n < 4 || as[1].id != "fresh" || !as[1].ok || as[n-1].id != "next" || !as[n-1].ok {
+			t.Fatalf("attempts %q: want old, fresh delivered, old retried until given up, then next delivered", attemptIDs(as))
 		}
-		for i, a := range as[:n-1] {
+		olds := append([]sendAttempt{as[0]}, as[2:n-1]...)
+		for i, a := range olds {
 			if a.id != "old" {
-				t.Fatalf("attempt %d is %q before old was given up: %q", i+1, a.id, attemptIDs(as))
+				t.Fatalf("attempt %q before old was given up: %q", a.id, attemptIDs(as))
 			}
 			age := a.at.Sub(created)
-			if last := i == n-2; last != (age >= time.Minute) {
+			if last := i == len(olds)-1; last != (age >= time.Minute) {
 				t.Errorf("attempt %d of old at age %v (last: %v); want every attempt but the last younger than MaxAge 1m", i+1, age, last)
 			}
 		}
 		if p := e.pending(); p != 0 {
 			t.Errorf("%d notifications still pending", p)
 		}
-		e.wantCounts(1, float64(n-2), float64(n-2), 1)
+		e.wantCounts(2, float64(len(olds)-1), float64(len(olds)-1), 1)
 	})
 }
 
@@ -542,5 +560,140 @@ func TestSenderStopsDuringNotify(t *testing.T) {
 		}
 		// Being stopped is not a failure of the receiver.
 		e.wantCounts(0, 0, 0, 0)
+	})
+}
+
+// TestSenderFailingGroupHoldsBackOnlyItself: a receiver that fails for one
+// group only. That group's messages wait (more of them than one read of the
+// outbox returns, so its backlog cannot hide the others), the other groups'
+// messages, queued before, between and after, go out at once, and once the
+// receiver takes the failing group again its messages arrive in order.
+func TestSenderFailingGroupHoldsBackOnlyItself(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		broken := true
+		fake := &senderFake{result: func(_ context.Context, _ int, m *Message) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if broken && m.GroupKey == "bad" {
+				return true, errSendTransient
+			}
+			return false, nil
+		}}
+		e := newSenderEnv(t, fake, nil) // backoff 1s doubling up to 8s
+		start := time.Now()
+		var bad []string
+		for i := range 120 {
+			bad = append(bad, fmt.Sprintf("bad:b%03d", i))
+		}
+		e.queue(start, "ok1:a1")
+		e.queue(start, bad...)
+		e.queue(start, "ok2:a2", "ok1:a3")
+		e.run()
+		synctest.Wait()
+		time.Sleep(20 * time.Second)
+		e.queue(time.Now(), "ok3:a4", "bad:late", "ok2:a5")
+		synctest.Wait()
+
+		var goodAt []time.Time
+		var goodIDs []string
+		for _, a := range fake.snapshot() {
+			if a.group == "bad" {
+				if a.ok {
+					t.Fatalf("a message of the failing group was delivered: %q", a.id)
+				}
+				if a.id != "b000" {
+					t.Fatalf("attempt of %q while b000, the oldest of its group, is undelivered", a.id)
+				}
+				continue
+			}
+			if !a.ok {
+				t.Fatalf("attempt of %q failed", a.id)
+			}
+			goodIDs, goodAt = append(goodIDs, a.id), append(goodAt, a.at)
+		}
+		if got, want := strings.Join(goodIDs, " "), "a1 a2 a3 a4 a5"; got != want {
+			t.Fatalf("other groups delivered %q, want %q", got, want)
+		}
+		for i, at := range goodAt {
+			queued := start
+			if i >= 3 {
+				queued = start.Add(20 * time.Second)
+			}
+			if !at.Equal(queued) {
+				t.Errorf("%s delivered %v after it was queued, want at once", goodIDs[i], at.Sub(queued))
+			}
+		}
+		if v := e.metric("alerter_notification_groups_retrying"); v != 1 {
+			t.Errorf("groups retrying = %v, want 1", v)
+		}
+
+		mu.Lock()
+		broken = false
+		mu.Unlock()
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		var badOK []string
+		for _, a := range fake.snapshot() {
+			if a.group == "bad" && a.ok {
+				badOK = append(badOK, a.id)
+			}
+		}
+		want := make([]string, 0, len(bad)+1)
+		for _, p := range bad {
+			want = append(want, strings.TrimPrefix(p, "bad:"))
+		}
+		want = append(want, "late")
+		if got := strings.Join(badOK, " "); got != strings.Join(want, " ") {
+			t.Fatalf("failing group delivered after recovery: %q, want %q in order, each once", got, strings.Join(want, " "))
+		}
+		if n := e.pending(); n != 0 {
+			t.Errorf("%d notifications still pending", n)
+		}
+		if v := e.metric("alerter_notification_groups_retrying"); v != 0 {
+			t.Errorf("groups retrying after recovery = %v, want 0", v)
+		}
+	})
+}
+
+// TestSenderGroupsBackOffIndependently: two failing groups each keep their
+// own back-off; a third group's success resets neither.
+func TestSenderGroupsBackOffIndependently(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake := &senderFake{result: func(_ context.Context, _ int, m *Message) (bool, error) {
+			if m.GroupKey != "ok" {
+				return true, errSendTransient
+			}
+			return false, nil
+		}}
+		e := newSenderEnv(t, fake, nil) // backoff 1s doubling up to 8s
+		e.queue(time.Now(), "x:x1", "y:y1")
+		e.run()
+		synctest.Wait()
+		time.Sleep(5 * time.Second)
+		e.queue(time.Now(), "ok:o1")
+		time.Sleep(25 * time.Second)
+		synctest.Wait()
+		byGroup := map[string][]time.Time{}
+		for _, a := range fake.snapshot() {
+			byGroup[a.group] = append(byGroup[a.group], a.at)
+		}
+		if len(byGroup["ok"]) != 1 {
+			t.Fatalf("ok attempts %v, want one", byGroup["ok"])
+		}
+		for _, g := range []string{"x", "y"} {
+			ats := byGroup[g]
+			// 1, 2, 4, 8, 8 s (each within [d/2, d]) fit 5 to 9 attempts in 30 s.
+			if len(ats) < 5 || len(ats) > 9 {
+				t.Errorf("group %s: %d attempts in 30s, want 5-9 (its own back-off, not reset by ok's delivery)", g, len(ats))
+			}
+			d := time.Second
+			for i := 1; i < len(ats); i++ {
+				if gap := ats[i].Sub(ats[i-1]); gap < d/2 || gap > d {
+					t.Errorf("group %s: wait before attempt %d: %v, want within [%v, %v]", g, i+1, gap, d/2, d)
+				}
+				d = min(2*d, 8*time.Second)
+			}
+		}
 	})
 }

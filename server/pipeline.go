@@ -78,6 +78,7 @@ func (p *pipeline) deliverers(b *built, ts termStore, epoch int64) (*notifiers.D
 	dopts.Muter = s.silences
 	dopts.Acks = s.acks
 	dopts.Events = ts
+	dopts.Sets = s.mgr // the leader evaluates in this process: share its label maps
 	dopts.Store = ts
 	dopts.Consume = ts.MarkDelivered
 	dopts.Logger = s.log.With("component", "dispatcher")

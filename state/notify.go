@@ -75,8 +75,10 @@ type NotifyStore interface {
 	// in place.
 	ApplyFlush(ctx context.Context, f *Flush) error
 	// PendingNotifications returns up to limit undelivered notifications
-	// of one integration, oldest first.
-	PendingNotifications(ctx context.Context, receiver, integration string, limit int) ([]*Notification, error)
+	// of one integration, oldest first, leaving out those of the groups in
+	// skipGroups (groups whose oldest message is waiting to be retried, so
+	// that one group's failures do not hold back the others).
+	PendingNotifications(ctx context.Context, receiver, integration string, limit int, skipGroups ...string) ([]*Notification, error)
 	// CompleteNotification marks a notification delivered (or given up)
 	// and saves the integration's state for its group.
 	CompleteNotification(ctx context.Context, n *Notification, at time.Time, integrationState map[string]string) error

@@ -19,6 +19,9 @@ const (
 	EnvScale = "ALERTER_BENCH_LOAD_SCALE"
 	// EnvInterval overrides the scale scenario's evaluation interval.
 	EnvInterval = "ALERTER_BENCH_LOAD_INTERVAL"
+	// EnvStorm overrides how many series the storm scenario sets off at
+	// once, e.g. "100k" (10,000 by default).
+	EnvStorm = "ALERTER_BENCH_LOAD_STORM"
 	// EnvOut names a file that receives the report too.
 	EnvOut = "ALERTER_BENCH_LOAD_OUT"
 	// EnvStorage is the state store alerter runs on: "sqlite" (default)
@@ -214,6 +217,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %q is not a positive number", EnvCycles, v)
 		}
 		c.Cycles = n
+	}
+	if v := getenv(EnvStorm); v != "" {
+		n, err := parseCount(v)
+		if err != nil || n <= 0 {
+			return Config{}, fmt.Errorf("%s: %q is not a positive count such as 100k", EnvStorm, v)
+		}
+		c.StormSeries = n
 	}
 	if v := getenv(EnvInterval); v != "" {
 		d, err := time.ParseDuration(v)

@@ -21,12 +21,13 @@ func TestFromEnv(t *testing.T) {
 		EnvScenarios: "storm, scale",
 		EnvScale:     "1000x100k,10000x1m",
 		EnvInterval:  "15s",
+		EnvStorm:     "100k",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ScaleCase{{1000, 100_000}, {10_000, 1_000_000}}
-	if !c.Full || !reflect.DeepEqual(c.ScaleCases, want) || !reflect.DeepEqual(c.Scenarios, []string{"storm", "scale"}) || c.ScaleInterval.Seconds() != 15 {
+	if !c.Full || !reflect.DeepEqual(c.ScaleCases, want) || !reflect.DeepEqual(c.Scenarios, []string{"storm", "scale"}) || c.ScaleInterval.Seconds() != 15 || c.StormSeries != 100_000 {
 		t.Errorf("got full=%v cases=%v scenarios=%v interval=%v", c.Full, c.ScaleCases, c.Scenarios, c.ScaleInterval)
 	}
 	for _, bad := range []map[string]string{
@@ -37,6 +38,8 @@ func TestFromEnv(t *testing.T) {
 		{EnvInterval: "10ms"},   // below 1s
 		{EnvScale: "5x5k"},      // smoke: 1 slice of 1000 for 5 rules a group
 		{EnvStorage: "mysql"},
+		{EnvStorm: "lots"},
+		{EnvStorm: "155"}, // not a multiple of the shards
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("FromEnv(%v): no error", bad)

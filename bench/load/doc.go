@@ -18,9 +18,10 @@
 //     evaluation cycle, RSS and missed iterations, and compares each
 //     group's last evaluation duration with Prometheus's
 //     prometheus_rule_group_last_duration_seconds for the same group.
-//   - storm: 10,000 series cross their rule's threshold at one scrape; the
-//     harness times the evaluation that saw them (the alerts' startsAt) to
-//     the last grouped webhook notification, and RSS per active alert.
+//   - storm: 10,000 series (ALERTER_BENCH_LOAD_STORM, e.g. 100k) cross
+//     their rule's threshold at one scrape; the harness times the
+//     evaluation that saw them (the alerts' startsAt) to the last grouped
+//     webhook notification, and RSS per active alert.
 //   - shared: the same rule set with repeated queries, once as written and
 //     once with each repeat made textually different (so nothing can be
 //     shared); Prometheus's own HTTP query counter per cycle for both.

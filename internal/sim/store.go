@@ -165,7 +165,7 @@ func (s *Store) Err() error {
 }
 
 // PendingNotifications implements state.NotifyStore: nothing is delivered.
-func (s *Store) PendingNotifications(context.Context, string, string, int) ([]*state.Notification, error) {
+func (s *Store) PendingNotifications(context.Context, string, string, int, ...string) ([]*state.Notification, error) {
 	return nil, nil
 }
 

@@ -35,18 +35,20 @@ type Sink struct {
 	opts Options
 
 	mu         sync.Mutex
-	payloads   []Payload     // the kept payloads, oldest first
-	seq        int           // payloads accepted since New
-	errs       []error       // rejected requests since New or Reset
-	requests   int           // requests served, whatever the answer
-	failN      int           // the next failN requests are answered failStatus
-	failStatus int           //
-	down       bool          // connections are dropped unanswered
-	changed    chan struct{} // closed and replaced on every change
-	holdN      int           // the next holdN valid requests wait for Release
-	held       int           // requests waiting now
-	aborted    int           // held requests whose client went away
-	release    chan struct{} // closed by Release
+	payloads   []Payload          // the kept payloads, oldest first
+	seq        int                // payloads accepted since New
+	errs       []error            // rejected requests since New or Reset
+	requests   int                // requests served, whatever the answer
+	failN      int                // the next failN requests are answered failStatus
+	failStatus int                //
+	down       bool               // connections are dropped unanswered
+	changed    chan struct{}      // closed and replaced on every change
+	holdN      int                // the next holdN valid requests wait for Release
+	held       int                // requests waiting now
+	aborted    int                // held requests whose client went away
+	release    chan struct{}      // closed by Release
+	failWhen   func(Payload) bool // valid payloads it matches are refused
+	failWhenSt int
 }
 
 // New returns a Sink; serve it with an http.Server or httptest.NewServer.
@@ -128,6 +130,19 @@ func (s *Sink) Fail(n, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failN, s.failStatus = n, status
+}
+
+// FailWhen makes every valid request whose payload pred matches fail with
+// the HTTP status (503 if status is 0), without storing it, until called
+// with a nil pred: a receiver that refuses one alert group's messages (a
+// payload it chokes on, a channel that was archived) and takes the others.
+func (s *Sink) FailWhen(pred func(Payload) bool, status int) {
+	if status == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failWhen, s.failWhenSt = pred, status
 }
 
 // SetDown makes the sink drop every connection unanswered until called with
@@ -237,6 +252,13 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.reject(err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	failWhen, failWhenSt := s.failWhen, s.failWhenSt
+	s.mu.Unlock()
+	if failWhen != nil && failWhen(p) {
+		http.Error(w, "webhooksink: failing this payload on purpose", failWhenSt)
 		return
 	}
 	// Held after the body was read, so that the server notices when the

@@ -152,6 +152,26 @@ func TestFailThenRecover(t *testing.T) {
 	}
 }
 
+func TestFailWhenRefusesMatchingPayloadsOnly(t *testing.T) {
+	s, url := startSink(t, Options{})
+	s.FailWhen(func(p Payload) bool { return p.Alerts[0].Labels["alertname"] == "Bad" }, http.StatusInternalServerError)
+	for _, c := range []struct {
+		name string
+		want int
+	}{{"Bad", 500}, {"Good", 200}, {"Bad", 500}} {
+		if code := post(t, url, payload(t, "firing", c.name)); code != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, code, c.want)
+		}
+	}
+	if ps := s.Payloads(); len(ps) != 1 || ps[0].Alerts[0].Labels["alertname"] != "Good" {
+		t.Errorf("kept %+v, want only the Good payload", ps)
+	}
+	s.FailWhen(nil, 0)
+	if code := post(t, url, payload(t, "firing", "Bad")); code != 200 {
+		t.Errorf("after FailWhen(nil): status %d, want 200", code)
+	}
+}
+
 func TestSetDownDropsConnections(t *testing.T) {
 	s, url := startSink(t, Options{})
 	s.SetDown(true)

@@ -193,16 +193,10 @@ func (s *Store) commitBatch(ctx context.Context, b *state.Batch, epoch int64) er
 
 	batch := &pgx.Batch{}
 	queueFence(batch, epoch)
-	for _, a := range b.Upserts {
-		args, err := alertArgs(a)
-		if err != nil {
-			return fmt.Errorf("alert %s/%s: %w", a.Key.RuleID, a.Key.ID, err)
-		}
-		batch.Queue(upsertAlertSQL, args...)
+	if err := queueUpserts(batch, b.Upserts, s.bulkMin); err != nil {
+		return err
 	}
-	for _, k := range b.Deletes {
-		batch.Queue(deleteAlertSQL, k.RuleID, codec.EncodeFingerprint(k.ID))
-	}
+	queueDeletes(batch, b.Deletes, s.bulkMin)
 	if !b.EvaluatedAt.IsZero() {
 		ts, err := codec.EncodeTime(b.EvaluatedAt)
 		if err != nil {
@@ -223,18 +217,8 @@ func (s *Store) commitBatch(ctx context.Context, b *state.Batch, epoch int64) er
 		if err != nil {
 			return fmt.Errorf("creation time: %w", err)
 		}
-		for i, e := range b.Events {
-			at, err := codec.EncodeTime(e.At)
-			if err != nil {
-				return fmt.Errorf("event %d: %w", i, err)
-			}
-			snap, err := codec.EncodeSnapshot(&e.Alert)
-			if err != nil {
-				return fmt.Errorf("event %d: alert: %w", i, err)
-			}
-			batch.Queue(insertEventSQL, int16(e.Kind), at, e.PrevSeverity, snap, created).QueryRow(func(row pgx.Row) error {
-				return row.Scan(&ids[i])
-			})
+		if err := queueEvents(batch, b.Events, created, ids, s.bulkMin); err != nil {
+			return err
 		}
 	}
 	if len(b.Upserts) > 0 || len(b.Deletes) > 0 || len(b.Events) > 0 {

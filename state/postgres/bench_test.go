@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -106,6 +107,38 @@ func BenchmarkCommitSteady(b *testing.B) {
 		}
 		if err := f.Commit(context.Background(), &state.Batch{Group: "g", EvaluatedAt: at, Status: st}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCommitStorm is state/sqlite's BenchmarkCommitStorm on
+// PostgreSQL: n new alerts and their n outbox events in one transaction,
+// into a table that holds the previous iteration's n alerts. Building the
+// batch is not timed.
+func BenchmarkCommitStorm(b *testing.B) {
+	for _, form := range []string{"arrays", "rows"} {
+		for _, n := range []int{10_000, 100_000} {
+			b.Run(fmt.Sprintf("form=%s/alerts=%d", form, n), func(b *testing.B) {
+				s := benchStore(b)
+				if form == "rows" {
+					s.bulkMin = math.MaxInt // one statement per row, as before
+				}
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					batch := &state.Batch{Group: "g", EvaluatedAt: storetest.T0.Add(time.Duration(i+1) * time.Second)}
+					for j := range n {
+						a := storetest.SampleAlert(fmt.Sprintf("r%d", i), j)
+						batch.Upserts = append(batch.Upserts, a)
+						batch.Events = append(batch.Events, storetest.SampleEvent(alert.EventFiring, a))
+					}
+					b.StartTimer()
+					if err := s.Commit(context.Background(), batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/alert")
+			})
 		}
 	}
 }

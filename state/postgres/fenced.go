@@ -107,8 +107,8 @@ func (f *Fenced) LoadEscalations(ctx context.Context) ([]state.EscalationState, 
 }
 
 // PendingNotifications reads as the store does.
-func (f *Fenced) PendingNotifications(ctx context.Context, receiver, integration string, limit int) ([]*state.Notification, error) {
-	return f.s.PendingNotifications(ctx, receiver, integration, limit)
+func (f *Fenced) PendingNotifications(ctx context.Context, receiver, integration string, limit int, skipGroups ...string) ([]*state.Notification, error) {
+	return f.s.PendingNotifications(ctx, receiver, integration, limit, skipGroups...)
 }
 
 // IntegrationState reads as the store does.

@@ -111,10 +111,14 @@ func (s *Store) applyFlush(ctx context.Context, f *state.Flush, epoch int64) err
 }
 
 // PendingNotifications returns up to limit of one integration's
-// undelivered notifications, oldest first.
-func (s *Store) PendingNotifications(ctx context.Context, receiver, integration string, limit int) ([]*state.Notification, error) {
+// undelivered notifications, oldest first, except those of skipGroups.
+func (s *Store) PendingNotifications(ctx context.Context, receiver, integration string, limit int, skipGroups ...string) ([]*state.Notification, error) {
+	if skipGroups == nil {
+		skipGroups = []string{}
+	}
 	rows, err := s.pool.Query(ctx, `SELECT id, group_key, message, created_at FROM notifications
-		WHERE delivered_at IS NULL AND receiver = $1 AND integration = $2 ORDER BY id LIMIT $3`, receiver, integration, limit)
+		WHERE delivered_at IS NULL AND receiver = $1 AND integration = $2 AND NOT (group_key = ANY($4::text[]))
+		ORDER BY id LIMIT $3`, receiver, integration, limit, skipGroups)
 	if err != nil {
 		return nil, wrap(ctx, err, "reading notifications")
 	}

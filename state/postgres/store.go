@@ -66,6 +66,9 @@ type Store struct {
 	log    *slog.Logger
 	now    func() time.Time
 	target string // user@host:port/database, for messages
+	// bulkMin is the smallest batch written over arrays (bulk.go);
+	// benchmarks raise it to compare with the row-by-row form.
+	bulkMin int
 
 	closeOnce sync.Once
 }
@@ -79,7 +82,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{log: opts.Logger, now: opts.Now, connCf: cfg.ConnConfig.Copy(), target: describe(cfg.ConnConfig)}
+	s := &Store{log: opts.Logger, now: opts.Now, connCf: cfg.ConnConfig.Copy(), target: describe(cfg.ConnConfig), bulkMin: bulkMin}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

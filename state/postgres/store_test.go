@@ -204,3 +204,18 @@ func TestFencedCommitWaitsForTakeover(t *testing.T) {
 		t.Fatalf("commit of the old term after the takeover = %v, want ErrFenced", err)
 	}
 }
+
+// TestBulkUpsertSQL: the array form of the upsert has one typed array per
+// column of the row form, and its conflict clause.
+func TestBulkUpsertSQL(t *testing.T) {
+	cols := strings.Count(alertColumns, ",") + 1
+	if n := strings.Count(upsertAlertsSQL, "[]"); n != cols {
+		t.Errorf("upsertAlertsSQL has %d array parameters for %d columns: %s", n, cols, upsertAlertsSQL)
+	}
+	for _, want := range []string{"SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::smallint[]",
+		"ON CONFLICT (rule_id, fp) DO UPDATE SET"} {
+		if !strings.Contains(upsertAlertsSQL, want) {
+			t.Errorf("upsertAlertsSQL lacks %q: %s", want, upsertAlertsSQL)
+		}
+	}
+}

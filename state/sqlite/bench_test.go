@@ -76,3 +76,28 @@ func BenchmarkCommitSteady(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitStorm is one evaluation in which n new alerts fire at
+// once: n inserts and n outbox events in one transaction, into a table
+// that already holds the n alerts of the iteration before (another rule).
+// Building the batch is not timed.
+func BenchmarkCommitStorm(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("alerts=%d", n), func(b *testing.B) {
+			s := openTest(b, "")
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				batch := &state.Batch{Group: "g", EvaluatedAt: t0.Add(time.Duration(i+1) * time.Second)}
+				for j := range n {
+					a := sampleAlert(fmt.Sprintf("r%d", i), j)
+					batch.Upserts = append(batch.Upserts, a)
+					batch.Events = append(batch.Events, sampleEvent(alert.EventFiring, a))
+				}
+				b.StartTimer()
+				commit(b, s, batch)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/alert")
+		})
+	}
+}

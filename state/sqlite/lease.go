@@ -15,18 +15,36 @@ import (
 // monotonic clock. It gives the single process the same terms and fencing
 // as a shared store gives its replicas (in practice: one term that lasts
 // as long as the process).
+//
+// mu guards the term (holder and epoch): a fenced write holds it for
+// reading while it runs, so that no other term can begin meanwhile. The
+// expiry has a lock of its own, so that renewing the current term (which
+// changes no holder and no epoch) does not wait for a long write: a storm's
+// commit of 100,000 alerts must not outlast the lease it runs under.
 type lease struct {
-	mu      sync.RWMutex
-	holder  string
-	epoch   int64
+	mu     sync.RWMutex
+	holder string
+	epoch  int64
+
+	expMu   sync.Mutex
 	expires time.Time // with a monotonic reading; zero when free
 }
 
+// remaining is the term's time left; callers hold mu (either way).
 func (l *lease) remaining(now time.Time) time.Duration {
+	l.expMu.Lock()
+	defer l.expMu.Unlock()
 	if l.holder == "" || !now.Before(l.expires) {
 		return 0
 	}
 	return l.expires.Sub(now)
+}
+
+// setExpires sets the expiry; callers hold mu (either way).
+func (l *lease) setExpires(t time.Time) {
+	l.expMu.Lock()
+	l.expires = t
+	l.expMu.Unlock()
 }
 
 // AcquireLease starts a new term for holder, for ttl, if the lease is free,
@@ -46,7 +64,8 @@ func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Durati
 	if l.holder != "" && l.holder != holder {
 		prev = l.holder // it expired without being released: a takeover
 	}
-	l.holder, l.epoch, l.expires = holder, l.epoch+1, now.Add(ttl)
+	l.holder, l.epoch = holder, l.epoch+1
+	l.setExpires(now.Add(ttl))
 	return state.Lease{Held: true, Holder: holder, Epoch: l.epoch, Previous: prev, Remaining: ttl}, nil
 }
 
@@ -56,10 +75,12 @@ func (s *Store) RenewLease(ctx context.Context, holder string, epoch int64, ttl 
 		return state.Lease{}, fmt.Errorf("sqlite state: renewing the lease: %w", err)
 	}
 	l := &s.lease
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.mu.RLock() // the term stays as it is: a read lock is enough
+	defer l.mu.RUnlock()
+	l.expMu.Lock()
+	defer l.expMu.Unlock()
 	now := time.Now()
-	if l.holder != holder || l.epoch != epoch || l.remaining(now) == 0 {
+	if l.holder != holder || l.epoch != epoch || !now.Before(l.expires) {
 		return state.Lease{}, fmt.Errorf("sqlite state: renewing the lease of term %d: %w", epoch, state.ErrFenced)
 	}
 	l.expires = now.Add(ttl)
@@ -73,7 +94,8 @@ func (s *Store) ReleaseLease(ctx context.Context, holder string, epoch int64) er
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.holder == holder && l.epoch == epoch {
-		l.holder, l.expires = "", time.Time{}
+		l.holder = ""
+		l.setExpires(time.Time{})
 	}
 	return nil
 }

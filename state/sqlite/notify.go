@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -141,10 +142,8 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	if err := applyEscalations(ctx, tx, f); err != nil {
 		return err
 	}
-	for _, id := range f.ConsumedEvents {
-		if _, err := tx.ExecContext(ctx, markDeliveredSQL, at, id); err != nil {
-			return fmt.Errorf("sqlite state: consuming event: %w", err)
-		}
+	if err := markDelivered(ctx, tx, at, f.ConsumedEvents); err != nil {
+		return fmt.Errorf("sqlite state: consuming events: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite state: flush: %w", err)
@@ -152,10 +151,21 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	return nil
 }
 
-// PendingNotifications returns one integration's undelivered notifications.
-func (s *Store) PendingNotifications(ctx context.Context, receiver, integration string, limit int) ([]*state.Notification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, group_key, message, created_at FROM notifications
-		WHERE delivered_at IS NULL AND receiver = ? AND integration = ? ORDER BY id LIMIT ?`, receiver, integration, limit)
+// PendingNotifications returns one integration's undelivered notifications,
+// oldest first, except those of skipGroups.
+func (s *Store) PendingNotifications(ctx context.Context, receiver, integration string, limit int, skipGroups ...string) ([]*state.Notification, error) {
+	q := `SELECT id, group_key, message, created_at FROM notifications
+		WHERE delivered_at IS NULL AND receiver = ? AND integration = ?`
+	args := []any{receiver, integration}
+	if len(skipGroups) > 0 {
+		skip, err := json.Marshal(skipGroups)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite state: reading notifications: %w", err)
+		}
+		q += ` AND group_key NOT IN (SELECT value FROM json_each(?))`
+		args = append(args, string(skip))
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite state: reading notifications: %w", err)
 	}

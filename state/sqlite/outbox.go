@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -18,9 +20,10 @@ const (
 	pendingEventsSQL = `SELECT id, kind, at, prev_severity, alert FROM outbox
 		WHERE delivered_at IS NULL ORDER BY id LIMIT ?`
 
-	// The delivered_at IS NULL condition keeps the first delivery time when
-	// an event is marked twice.
-	markDeliveredSQL = `UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`
+	// markDeliveredManySQL marks the events of a JSON array of ids. The
+	// delivered_at IS NULL condition keeps the first delivery time when an
+	// event is marked twice.
+	markDeliveredManySQL = `UPDATE outbox SET delivered_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL`
 
 	outboxDepthSQL = `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`
 
@@ -94,11 +97,8 @@ func (s *Store) MarkDelivered(ctx context.Context, ids []int64, at time.Time) (e
 			_ = tx.Rollback()
 		}
 	}()
-	st := tx.StmtContext(ctx, s.stmts.markDelivered)
-	for _, id := range ids {
-		if _, err := st.ExecContext(ctx, ts, id); err != nil {
-			return fmt.Errorf("sqlite state: marking event %d delivered: %w", id, withCtxErr(ctx, err))
-		}
+	if err := markDelivered(ctx, tx, ts, ids); err != nil {
+		return fmt.Errorf("sqlite state: marking events delivered: %w", withCtxErr(ctx, err))
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite state: marking delivered: %w", withCtxErr(ctx, err))
@@ -133,4 +133,23 @@ func (s *Store) PruneDelivered(ctx context.Context, olderThan time.Time) (int64,
 		return 0, fmt.Errorf("sqlite state: pruning outbox: %w", err)
 	}
 	return n, nil
+}
+
+// markIDsPerStatement is how many event ids one UPDATE marks.
+const markIDsPerStatement = 10_000
+
+// markDelivered marks the events delivered at ts, many to a statement.
+func markDelivered(ctx context.Context, tx *sql.Tx, ts int64, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), markIDsPerStatement)
+		list, err := json.Marshal(ids[:n])
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, markDeliveredManySQL, ts, string(list)); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }

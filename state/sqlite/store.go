@@ -33,6 +33,12 @@ const FileName = "alerter.db"
 // another connection (an operator's sqlite3 shell, a backup) before failing.
 const busyTimeoutMillis = 5000
 
+// cacheKiB bounds SQLite's page cache. The storm's rows (a firing alert's
+// row, its outbox event and the notifications of its group) are written
+// once and read back at most once, so a larger cache buys little; SQLite's
+// default is the same 2 MiB, set here so that the bound is explicit.
+const cacheKiB = 2048
+
 // Options configures Open.
 type Options struct {
 	// Dir holds the database files; it is created (0o750) if missing.
@@ -64,12 +70,15 @@ var _ state.Store = (*Store)(nil)
 // statements are prepared once at Open and reused by every transaction, so
 // a Commit does not re-parse its SQL.
 type statements struct {
-	upsertAlert   *sql.Stmt
-	deleteAlert   *sql.Stmt
-	upsertMark    *sql.Stmt
-	insertEvent   *sql.Stmt
-	markDelivered *sql.Stmt
-	upsertStatus  *sql.Stmt
+	upsertAlert  *sql.Stmt
+	deleteAlert  *sql.Stmt
+	upsertMark   *sql.Stmt
+	insertEvent  *sql.Stmt
+	upsertStatus *sql.Stmt
+	// upsertAlerts and insertEvents are the chunkRows-row forms of
+	// upsertAlert and insertEvent (see multirow.go).
+	upsertAlerts *sql.Stmt
+	insertEvents *sql.Stmt
 }
 
 // Open opens (creating if needed) the database in opts.Dir and migrates its
@@ -126,6 +135,11 @@ func dsn(path string) string {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_txlock", "immediate")
+	// Multi-row statements (multirow.go) keep a statement journal, which
+	// belongs in memory, not in a temporary file written for every chunk.
+	q.Add("_pragma", "temp_store(memory)")
+	// The page cache is bounded (in KiB, negative); see cacheKiB.
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	// url.URL renders "file:///abs/path"; SQLite accepts that form and it
 	// keeps a '?' or '#' in the path from being read as the query.
@@ -161,8 +175,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.deleteAlert, deleteAlertSQL},
 		{&s.stmts.upsertMark, upsertMarkSQL},
 		{&s.stmts.insertEvent, insertEventSQL},
-		{&s.stmts.markDelivered, markDeliveredSQL},
 		{&s.stmts.upsertStatus, upsertStatusSQL},
+		{&s.stmts.upsertAlerts, multiRow(upsertAlertSQL, chunkRows)},
+		{&s.stmts.insertEvents, insertEventsSQL},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -177,7 +192,8 @@ func (s *Store) closeStatements() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{
 		s.stmts.upsertAlert, s.stmts.deleteAlert, s.stmts.upsertMark,
-		s.stmts.insertEvent, s.stmts.markDelivered, s.stmts.upsertStatus,
+		s.stmts.insertEvent, s.stmts.upsertStatus,
+		s.stmts.upsertAlerts, s.stmts.insertEvents,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

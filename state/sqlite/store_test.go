@@ -51,6 +51,8 @@ func TestPragmas(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"}, // FULL
 		{"busy_timeout", "5000"},
+		{"temp_store", "2"}, // MEMORY
+		{"cache_size", strconv.Itoa(-cacheKiB)},
 		{"user_version", strconv.Itoa(len(migrations()))},
 	} {
 		var got string
@@ -213,6 +215,7 @@ func TestQueryPlans(t *testing.T) {
 		{pendingEventsSQL, []any{10}, "outbox_undelivered"},
 		{outboxDepthSQL, nil, "outbox_undelivered"},
 		{pruneDeliveredSQL, []any{1}, "outbox_delivered_at"},
+		{markDeliveredManySQL, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
 	} {
 		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {

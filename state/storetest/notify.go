@@ -233,3 +233,54 @@ func testEscalations(t *testing.T, h Harness) {
 		t.Fatalf("escalations %+v %v, want [%+v]", got, err, a)
 	}
 }
+
+// testPendingSkipGroups: groups named in skipGroups are left out, the rest
+// keep their order and the limit applies to what is left, so one group's
+// backlog cannot hide another group's messages.
+func testPendingSkipGroups(t *testing.T, h Harness) {
+	s, _ := open(t, h, "")
+	ctx := context.Background()
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	f := &state.Flush{At: at}
+	for i, g := range []string{"a", "a", "a", "b", "a", "c", "b", `odd "group", {x='y'}`} {
+		f.Notifications = append(f.Notifications, &state.Notification{
+			Receiver: "r", Integration: "w/0", GroupKey: g, Message: []byte{byte(i)}, CreatedAt: at,
+		})
+	}
+	// Another integration's message of a skipped group is not affected.
+	f.Notifications = append(f.Notifications, &state.Notification{Receiver: "r", Integration: "w/1", GroupKey: "a", Message: []byte{9}, CreatedAt: at})
+	if err := s.ApplyFlush(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(skip ...string) []int64 {
+		t.Helper()
+		pend, err := s.PendingNotifications(ctx, "r", "w/0", 3, skip...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, n := range pend {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	n := f.Notifications
+	for _, c := range []struct {
+		skip []string
+		want []int64
+	}{
+		{nil, []int64{n[0].ID, n[1].ID, n[2].ID}},
+		{[]string{}, []int64{n[0].ID, n[1].ID, n[2].ID}},
+		{[]string{"a"}, []int64{n[3].ID, n[5].ID, n[6].ID}},
+		{[]string{"a", "b"}, []int64{n[5].ID, n[7].ID}},
+		{[]string{"a", "c", "unknown"}, []int64{n[3].ID, n[6].ID, n[7].ID}},
+		{[]string{"a", "b", "c", `odd "group", {x='y'}`}, nil},
+	} {
+		if got := ids(c.skip...); !slices.Equal(got, c.want) {
+			t.Errorf("PendingNotifications(limit 3, skip %q) = %v, want %v", c.skip, got, c.want)
+		}
+	}
+	if pend, err := s.PendingNotifications(ctx, "r", "w/1", 10, "b"); err != nil || len(pend) != 1 || pend[0].GroupKey != "a" {
+		t.Errorf("other integration, skipping b: %+v, %v", pend, err)
+	}
+}

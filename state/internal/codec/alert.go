@@ -85,11 +85,7 @@ type labelMap = map[model.LabelName]model.LabelValue
 // empty sets stay distinct. Invalid UTF-8 (which Prometheus never returns)
 // is stored as U+FFFD, as encoding/json does, rather than failing the batch.
 func EncodeLabels(ls model.LabelSet) (string, error) {
-	b, err := json.Marshal(labelMap(ls))
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
+	return string(appendLabels(make([]byte, 0, 64*len(ls)+2), ls)), nil
 }
 
 // DecodeLabels is the inverse of EncodeLabels.
@@ -119,8 +115,8 @@ func DecodeState(n int64) (alert.State, error) {
 type alertSnapshot struct {
 	RuleID           string   `json:"rule_id"`
 	Fingerprint      string   `json:"fp"`
-	Labels           labelMap `json:"labels"`
-	Annotations      labelMap `json:"annotations"`
+	Labels           labelObj `json:"labels"`
+	Annotations      labelObj `json:"annotations"`
 	State            uint8    `json:"state"`
 	Value            string   `json:"value"`
 	GeneratorURL     string   `json:"generator_url"`
@@ -171,8 +167,8 @@ func EncodeSnapshot(a *alert.Alert) (string, error) {
 	b, err := json.Marshal(alertSnapshot{
 		RuleID:           a.Key.RuleID,
 		Fingerprint:      a.Key.ID.String(),
-		Labels:           labelMap(a.Labels),
-		Annotations:      labelMap(a.Annotations),
+		Labels:           labelObj(a.Labels),
+		Annotations:      labelObj(a.Annotations),
 		State:            uint8(a.State),
 		Value:            strconv.FormatFloat(a.Value, 'g', -1, 64),
 		GeneratorURL:     a.GeneratorURL,
