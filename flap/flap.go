@@ -24,8 +24,6 @@ const (
 	DefaultCycles    = 4
 	DefaultWindow    = time.Hour
 	DefaultStableFor = 30 * time.Minute
-	// MaxCycles bounds cycles, and so the history kept per alert.
-	MaxCycles = 100
 )
 
 // Config is flap detection for one rule. The zero Config disables it.
