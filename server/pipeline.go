@@ -82,6 +82,7 @@ func (p *pipeline) deliverers(b *built, ts termStore, epoch int64) (*notifiers.D
 	dopts.Consume = ts.MarkDelivered
 	dopts.Logger = s.log.With("component", "dispatcher")
 	dopts.Registerer = s.reg
+	dopts.Quality = s.quality
 	dopts.OnQueued = func() {
 		for _, sd := range senders {
 			sd.Wake()
