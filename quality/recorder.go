@@ -169,7 +169,6 @@ func (r *Recorder) setLastFired(n name, at time.Time) {
 	}
 }
 
-
 // Resolved records that an episode of the rule resolved after evaluations
 // evaluations (negative: unknown, never a flap).
 func (r *Recorder) Resolved(ruleID string, evaluations int64) {

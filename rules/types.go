@@ -32,8 +32,8 @@ type Group struct {
 	// FlapDetection is the group's flap_detection block, nil when absent.
 	FlapDetection *FlapDetection
 	Rules         []*Rule
-	Line   int
-	Column int
+	Line          int
+	Column        int
 }
 
 // Key identifies the group across reloads: its file and its name.
