@@ -17,7 +17,7 @@ const (
 	upsertEpisodeSQL = `INSERT INTO episodes (rule_id, rule_group, alertname, fp, labels, fired_at, resolved_at,
 			evaluations, flapping, acked_at, acked_by, notifications)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, '', 0)
-		ON CONFLICT (rule_id, fp, fired_at) DO UPDATE SET
+		ON CONFLICT (fired_at, rule_id, fp) DO UPDATE SET
 			labels = excluded.labels,
 			resolved_at = CASE WHEN excluded.resolved_at <> 0 THEN excluded.resolved_at ELSE episodes.resolved_at END,
 			evaluations = CASE WHEN excluded.resolved_at <> 0 THEN excluded.evaluations ELSE episodes.evaluations END,
@@ -28,7 +28,7 @@ const (
 	noteEpisodeSQL = `UPDATE episodes SET notifications = notifications + $1,
 			acked_at = CASE WHEN acked_at = 0 THEN $2 ELSE acked_at END,
 			acked_by = CASE WHEN acked_at = 0 AND $2 <> 0 THEN $3 ELSE acked_by END
-		WHERE rule_id = $4 AND fp = $5 AND fired_at = $6`
+		WHERE fired_at = $4 AND rule_id = $5 AND fp = $6`
 
 	episodeColumns = `rule_id, rule_group, alertname, fp, labels, fired_at, resolved_at, evaluations, flapping,
 		acked_at, acked_by, notifications`
@@ -67,7 +67,7 @@ func queueEpisodeNotes(b *pgx.Batch, notes []state.EpisodeNote) error {
 		if err != nil {
 			return fmt.Errorf("postgres state: episode note: %w", err)
 		}
-		b.Queue(noteEpisodeSQL, int64(n.Notifications), acked, n.AckedBy, n.RuleID, codec.EncodeFingerprint(n.ID), fired)
+		b.Queue(noteEpisodeSQL, int64(n.Notifications), acked, n.AckedBy, fired, n.RuleID, codec.EncodeFingerprint(n.ID))
 	}
 	return nil
 }

@@ -184,10 +184,10 @@ func migrations() []string {
 			acked_at      bigint  NOT NULL,
 			acked_by      text    NOT NULL,
 			notifications integer NOT NULL,
-			PRIMARY KEY (rule_id, fp, fired_at)
+			-- Firing time first: rows are appended in time order, and
+			-- LoadEpisodes and PruneEpisodes read ranges of it.
+			PRIMARY KEY (fired_at, rule_id, fp)
 		)`,
-		// 26: LoadEpisodes and PruneEpisodes read by firing time.
-		`CREATE INDEX episodes_fired_at ON episodes (fired_at)`,
 	}
 }
 

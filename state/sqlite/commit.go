@@ -103,7 +103,7 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 			return err
 		}
 	}
-	if err := upsertEpisodes(ctx, tx, b.Episodes); err != nil {
+	if err := s.upsertEpisodes(ctx, tx, b.Episodes); err != nil {
 		return err
 	}
 	var ids []int64

@@ -35,10 +35,10 @@ func flapMigrations() []string {
 			acked_at      INTEGER NOT NULL,
 			acked_by      TEXT    NOT NULL,
 			notifications INTEGER NOT NULL,
-			PRIMARY KEY (rule_id, fp, fired_at)
+			-- Firing time first: rows are appended in time order, and
+			-- LoadEpisodes and PruneEpisodes read ranges of it.
+			PRIMARY KEY (fired_at, rule_id, fp)
 		) STRICT`,
-		// LoadEpisodes and PruneEpisodes read by firing time.
-		`CREATE INDEX episodes_fired_at ON episodes (fired_at)`,
 	}
 }
 
@@ -46,7 +46,7 @@ const (
 	upsertEpisodeSQL = `INSERT INTO episodes (rule_id, rule_group, alertname, fp, labels, fired_at, resolved_at,
 			evaluations, flapping, acked_at, acked_by, notifications)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', 0)
-		ON CONFLICT (rule_id, fp, fired_at) DO UPDATE SET
+		ON CONFLICT (fired_at, rule_id, fp) DO UPDATE SET
 			labels = excluded.labels,
 			resolved_at = CASE WHEN excluded.resolved_at <> 0 THEN excluded.resolved_at ELSE episodes.resolved_at END,
 			evaluations = CASE WHEN excluded.resolved_at <> 0 THEN excluded.evaluations ELSE episodes.evaluations END,
@@ -57,7 +57,7 @@ const (
 	noteEpisodeSQL = `UPDATE episodes SET notifications = notifications + ?,
 			acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END,
 			acked_by = CASE WHEN acked_at = 0 AND ? <> 0 THEN ? ELSE acked_by END
-		WHERE rule_id = ? AND fp = ? AND fired_at = ?`
+		WHERE fired_at = ? AND rule_id = ? AND fp = ?`
 
 	episodeColumns = `rule_id, rule_group, alertname, fp, labels, fired_at, resolved_at, evaluations, flapping,
 		acked_at, acked_by, notifications`
@@ -85,14 +85,18 @@ func episodeArgs(e *state.Episode) ([]any, error) {
 }
 
 // upsertEpisodes writes a batch's episodes inside its transaction.
-func upsertEpisodes(ctx context.Context, tx *sql.Tx, eps []state.Episode) error {
+func (s *Store) upsertEpisodes(ctx context.Context, tx *sql.Tx, eps []state.Episode) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	st := tx.StmtContext(ctx, s.stmts.upsertEpisode)
 	for i := range eps {
 		e := &eps[i]
 		args, err := episodeArgs(e)
 		if err != nil {
 			return fmt.Errorf("episode %s/%s: %w", e.RuleID, e.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, upsertEpisodeSQL, args...); err != nil {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("storing episode %s/%s: %w", e.RuleID, e.ID, err)
 		}
 	}
@@ -100,7 +104,11 @@ func upsertEpisodes(ctx context.Context, tx *sql.Tx, eps []state.Episode) error 
 }
 
 // noteEpisodes applies a flush's episode notes inside its transaction.
-func noteEpisodes(ctx context.Context, tx *sql.Tx, notes []state.EpisodeNote) error {
+func (s *Store) noteEpisodes(ctx context.Context, tx *sql.Tx, notes []state.EpisodeNote) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	st := tx.StmtContext(ctx, s.stmts.noteEpisode)
 	for _, n := range notes {
 		fired, err := codec.EncodeTime(n.FiredAt)
 		if err != nil {
@@ -110,8 +118,8 @@ func noteEpisodes(ctx context.Context, tx *sql.Tx, notes []state.EpisodeNote) er
 		if err != nil {
 			return fmt.Errorf("sqlite state: episode note: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, noteEpisodeSQL, int64(n.Notifications), acked, acked, n.AckedBy,
-			n.RuleID, codec.EncodeFingerprint(n.ID), fired); err != nil {
+		if _, err := st.ExecContext(ctx, int64(n.Notifications), acked, acked, n.AckedBy,
+			fired, n.RuleID, codec.EncodeFingerprint(n.ID)); err != nil {
 			return fmt.Errorf("sqlite state: episode note: %w", err)
 		}
 	}

@@ -146,7 +146,7 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	if err := applyEscalations(ctx, tx, f); err != nil {
 		return err
 	}
-	if err := noteEpisodes(ctx, tx, f.EpisodeNotes); err != nil {
+	if err := s.noteEpisodes(ctx, tx, f.EpisodeNotes); err != nil {
 		return err
 	}
 	for _, id := range f.ConsumedEvents {

@@ -70,6 +70,8 @@ type statements struct {
 	insertEvent   *sql.Stmt
 	markDelivered *sql.Stmt
 	upsertStatus  *sql.Stmt
+	upsertEpisode *sql.Stmt
+	noteEpisode   *sql.Stmt
 }
 
 // Open opens (creating if needed) the database in opts.Dir and migrates its
@@ -163,6 +165,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.insertEvent, insertEventSQL},
 		{&s.stmts.markDelivered, markDeliveredSQL},
 		{&s.stmts.upsertStatus, upsertStatusSQL},
+		{&s.stmts.upsertEpisode, upsertEpisodeSQL},
+		{&s.stmts.noteEpisode, noteEpisodeSQL},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -178,6 +182,7 @@ func (s *Store) closeStatements() error {
 	for _, st := range []*sql.Stmt{
 		s.stmts.upsertAlert, s.stmts.deleteAlert, s.stmts.upsertMark,
 		s.stmts.insertEvent, s.stmts.markDelivered, s.stmts.upsertStatus,
+		s.stmts.upsertEpisode, s.stmts.noteEpisode,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())
