@@ -216,3 +216,27 @@ func (e *env) flapAMAlerts() []flapAMAlert {
 	}
 	return out
 }
+
+// TestWebUIFlappingBadge: the alerts page of the web UI, in a real
+// headless Chromium, marks a flapping alert with a badge saying since
+// when, also while it is resolved for a moment and held.
+func TestWebUIFlappingBadge(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, flapRules("        flap_detection: {cycles: 1, window: 1h, stable_for: 10m}\n"))
+	e.src.Set("test_flap", inst, 0)
+	e.prom.WaitForSeries(t, "test_flap", 30*time.Second)
+	e.start()
+	e.flapOnce(func() int { return 0 })
+	e.flapOnce(func() int { return 2 })
+	waitUntil(t, 60*time.Second, "the flapping notification", func() bool { return len(e.flapPayloads()) >= 3 })
+	b.navigate(e.apiURL("/"))
+	const sel = `article.alert[data-alertname="Flappy"] .badge.flapping`
+	b.waitJS("the flapping badge while resolved", `document.querySelector('`+sel+`') && document.querySelector('`+sel+`').textContent.startsWith('Flapping since') && document.querySelector('`+sel+` time')`)
+	e.src.Set("test_flap", inst, 1)
+	waitUntil(t, 60*time.Second, "Flappy firing", func() bool { a, ok := e.flapAlert(); return ok && a.State == "firing" })
+	b.waitJS("the flapping badge while firing", `document.querySelector('`+sel+`')`)
+	b.shot("alerts-flapping-laptop")
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}
