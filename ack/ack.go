@@ -6,7 +6,10 @@
 //
 // An acknowledgement names the alert instances it covers, each with the
 // time it fired: an alert that resolves and fires again is a new incident
-// that nobody has acknowledged yet.
+// that nobody has acknowledged yet. A flapping alert is one incident from
+// when its flap began (alert.Alert.IncidentStart) for as long as it flaps
+// and keeps firing after: an acknowledgement given during the flap holds
+// across its fire and resolve transitions.
 package ack
 
 import (
@@ -37,19 +40,22 @@ type Target struct {
 	// Fingerprint is the alert's label fingerprint when acknowledged
 	// (the API's alert fingerprint).
 	Fingerprint model.Fingerprint
-	// FiredAt identifies the firing episode that was acknowledged.
+	// FiredAt identifies the incident that was acknowledged: when it
+	// began firing (alert.Alert.IncidentStart).
 	FiredAt time.Time
 }
 
 // Covers reports whether the acknowledgement holds for a at now: a is the
-// same alert instance, still in the episode that was acknowledged, its
-// severity has not risen since, and the acknowledgement has not expired.
+// same alert instance, still in the incident that was acknowledged (firing
+// or flapping), its severity has not risen since, and the acknowledgement
+// has not expired.
 func (k *Ack) Covers(a *alert.Alert, now time.Time) bool {
-	if a.State != alert.StateFiring || k.Expired(now) || a.SeverityRaisedAt.After(k.At) {
+	if !a.Ongoing() || k.Expired(now) || a.SeverityRaisedAt.After(k.At) {
 		return false
 	}
+	start := a.IncidentStart()
 	for _, t := range k.Targets {
-		if t.Key == a.Key && t.FiredAt.Equal(a.FiredAt) {
+		if t.Key == a.Key && t.FiredAt.Equal(start) {
 			return true
 		}
 	}

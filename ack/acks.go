@@ -133,12 +133,13 @@ type Request struct {
 	ReplayWindow time.Duration
 }
 
-// Select returns the firing alerts to acknowledge: those whose fingerprint
+// Select returns the firing alerts to acknowledge (flapping ones
+// included, whatever their state at the moment): those whose fingerprint
 // is in fps when fps is not empty, otherwise those ms matches.
 func Select(all []*alert.Alert, fps map[model.Fingerprint]bool, ms matcher.Matchers) []*alert.Alert {
 	var out []*alert.Alert
 	for _, a := range all {
-		if a.State != alert.StateFiring {
+		if !a.Ongoing() {
 			continue
 		}
 		if len(fps) > 0 && fps[a.Fingerprint()] || len(fps) == 0 && ms.Matches(a.Labels) {
@@ -159,10 +160,10 @@ type ValidationError struct{ Msg string }
 
 func (e *ValidationError) Error() string { return e.Msg }
 
-// Create acknowledges the given firing alerts (those selected by the
-// caller: by fingerprint or by r.Matchers), persisting before it takes
-// effect. Alerts that are not firing are skipped; if none is left it
-// returns ErrNoAlerts.
+// Create acknowledges the given firing (or flapping) alerts (those
+// selected by the caller: by fingerprint or by r.Matchers), persisting
+// before it takes effect. Alerts that are neither are skipped; if none is
+// left it returns ErrNoAlerts.
 func (k *Acks) Create(ctx context.Context, r Request, alerts []*alert.Alert, now time.Time) (*Ack, error) {
 	if err := k.validate(r, now); err != nil {
 		return nil, err
@@ -175,8 +176,8 @@ func (k *Acks) Create(ctx context.Context, r Request, alerts []*alert.Alert, now
 		a.ExpiresAt = time.Time{}
 	}
 	for _, al := range alerts {
-		if al.State == alert.StateFiring {
-			a.Targets = append(a.Targets, Target{Key: al.Key, Fingerprint: al.Fingerprint(), FiredAt: al.FiredAt.UTC()})
+		if al.Ongoing() {
+			a.Targets = append(a.Targets, Target{Key: al.Key, Fingerprint: al.Fingerprint(), FiredAt: al.IncidentStart().UTC()})
 		}
 	}
 	if len(a.Targets) == 0 {

@@ -70,6 +70,9 @@ type Alert struct {
 	// which a firing alert resolves unless its sender pushes it again, as
 	// Alertmanager's endsAt.
 	EndsAt time.Time
+	// Flap is the alert's recent fire and resolve history for flap
+	// detection (see package flap); nil when there is nothing to keep.
+	Flap *Flap
 }
 
 // PushedRuleID is the Key.RuleID of alerts pushed to alerter's API (by
@@ -89,7 +92,8 @@ func (a *Alert) Severity() string { return string(a.Labels["severity"]) }
 func (a *Alert) Fingerprint() model.Fingerprint { return a.Labels.Fingerprint() }
 
 // Clone returns a deep copy, so that a snapshot handed downstream cannot be
-// changed by the evaluator afterwards.
+// changed by the evaluator afterwards. Flap is shared: it is never
+// modified in place.
 func (a *Alert) Clone() *Alert {
 	c := *a
 	c.Labels = a.Labels.Clone()
@@ -108,6 +112,12 @@ const (
 	EventResolved
 	// EventSeverityRaised: a firing alert's severity rose.
 	EventSeverityRaised
+	// EventFlapping: the alert began flapping (see Alert.Flapping). It
+	// follows the firing event that made it flap.
+	EventFlapping
+	// EventStable: a flapping alert has been stable long enough; its
+	// snapshot is its state now, firing or resolved.
+	EventStable
 )
 
 // String names the event kind.
@@ -119,6 +129,10 @@ func (k EventKind) String() string {
 		return "resolved"
 	case EventSeverityRaised:
 		return "severity_raised"
+	case EventFlapping:
+		return "flapping"
+	case EventStable:
+		return "stable"
 	default:
 		return "unknown"
 	}
@@ -138,7 +152,7 @@ type Event struct {
 
 // Status is "firing" or "resolved", as in Alertmanager's payloads.
 func (e *Event) Status() string {
-	if e.Kind == EventResolved {
+	if e.Kind == EventResolved || e.Alert.State != StateFiring && !e.Alert.Flapping() {
 		return "resolved"
 	}
 	return "firing"

@@ -108,13 +108,14 @@ func (v *View) loadLocked(ctx context.Context) error {
 	return nil
 }
 
-// Alerts returns copies of the stored pending and firing alerts, as the
-// evaluator's Alerts does for the leader.
+// Alerts returns copies of the stored pending and firing alerts, and of
+// the flapping ones held as firing, as the evaluator's Alerts does for
+// the leader.
 func (v *View) Alerts() []*alert.Alert {
 	all, _ := v.Stored()
 	out := make([]*alert.Alert, 0, len(all))
 	for _, a := range all {
-		if a.State != alert.StateInactive {
+		if a.State != alert.StateInactive || a.Flapping() {
 			out = append(out, a.Clone())
 		}
 	}

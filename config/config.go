@@ -80,6 +80,9 @@ type Config struct {
 	// MuteTimeIntervals is the name of time_intervals before Alertmanager
 	// 0.24, still accepted; both lists share one namespace.
 	MuteTimeIntervals []*TimeInterval `yaml:"mute_time_intervals,omitempty"`
+	// AlertQuality configures the per-rule alert-quality figures and the
+	// history of episodes they are computed from.
+	AlertQuality AlertQuality `yaml:"alert_quality,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for defaults).
 	File string `yaml:"-"`
@@ -107,6 +110,9 @@ type Global struct {
 	// HTTPConfig is Alertmanager's default HTTP client configuration for
 	// every receiver integration that has no http_config of its own.
 	HTTPConfig *config.HTTPClientConfig `yaml:"http_config,omitempty"`
+	// FlapDetection is the default flap detection of every rule group
+	// (alerter's extension); nil: off unless a group or rule sets it.
+	FlapDetection *FlapDetection `yaml:"flap_detection,omitempty"`
 
 	NotificationGlobals `yaml:",inline"`
 }
@@ -351,6 +357,8 @@ func Default() *Config {
 	c.Web.ReadTimeout = model.Duration(web.DefaultReadTimeout)
 	c.Web.WriteTimeout = model.Duration(web.DefaultWriteTimeout)
 	c.Web.IdleTimeout = model.Duration(web.DefaultIdleTimeout)
+	c.AlertQuality = AlertQuality{FlapEvaluations: DefaultFlapEvaluations,
+		Retention: model.Duration(DefaultEpisodeRetention), MaxEpisodes: DefaultMaxEpisodes}
 	return c
 }
 
@@ -539,6 +547,8 @@ func (c *Config) validate(v *validation) {
 		}
 	}
 	c.Global.validateGlobals(add)
+	c.Global.FlapDetection.validate(add)
+	c.AlertQuality.validate(add)
 	tmpl, err := template.New(c.Templates...)
 	if err != nil {
 		add("templates", err.Error())

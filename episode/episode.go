@@ -116,6 +116,24 @@ func (t *Tracker) Observe(ev *alert.Event) *Episode {
 	return nil
 }
 
+// Resume opens the episode of an alert that was already firing when
+// tracking began (after a restart), as if it had fired evaluationsSoFar
+// evaluations ago, so that its resolution is counted as an uninterrupted
+// run would count it.
+func (t *Tracker) Resume(a *alert.Alert, evaluationsSoFar int64) {
+	firedAt := a.FiredAt
+	if firedAt.IsZero() {
+		firedAt = a.ActiveAt
+	}
+	t.open[a.Key] = &openEpisode{
+		Episode:   Episode{Key: a.Key, Labels: a.Labels, ActiveAt: a.ActiveAt, FiredAt: firedAt},
+		firedEval: t.evals - max(evaluationsSoFar, 0),
+	}
+}
+
+// Forget drops the open episode of an alert that is no longer tracked.
+func (t *Tracker) Forget(k alert.Key) { delete(t.open, k) }
+
 // Open returns copies of the episodes still open, with Evaluations
 // counted so far.
 func (t *Tracker) Open() []*Episode {

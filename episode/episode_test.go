@@ -63,3 +63,22 @@ func TestTrackerCountsEvaluationsFromFiringToResolution(t *testing.T) {
 		t.Error("IsFlap")
 	}
 }
+
+func TestResume(t *testing.T) {
+	tr := NewTracker()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := &alert.Alert{Key: alert.Key{RuleID: "r", ID: 1}, State: alert.StateFiring, ActiveAt: t0, FiredAt: t0.Add(time.Minute)}
+	tr.Resume(a, 5)
+	tr.Evaluated()
+	r := *a
+	r.State, r.ResolvedAt = alert.StateInactive, t0.Add(10*time.Minute)
+	ep := tr.Observe(&alert.Event{Kind: alert.EventResolved, At: r.ResolvedAt, Alert: r})
+	if ep == nil || ep.Evaluations != 6 || !ep.FiredAt.Equal(a.FiredAt) {
+		t.Fatalf("resumed episode = %+v, want 6 evaluations", ep)
+	}
+	tr.Resume(a, 0)
+	tr.Forget(a.Key)
+	if len(tr.Open()) != 0 {
+		t.Fatal("Forget kept the episode")
+	}
+}

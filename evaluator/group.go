@@ -154,6 +154,7 @@ func (g *groupRuntime) evalRules(ctx context.Context, ts time.Time, batch *state
 			clear(tried)
 			noBatchBefore = 0
 			if err != nil {
+				rt.episodes.Evaluated()
 				g.m.metrics.ruleEvalFailures.WithLabelValues(g.key).Inc()
 				err = fmt.Errorf("the series it reads from earlier recording rules of its group were not written: %w", err)
 				rt.setHealth(Evaluation{At: ts, Samples: -1, Active: -1}, err)
@@ -265,6 +266,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	start := time.Now()
 	met := g.m.metrics
 	met.ruleEvals.WithLabelValues(g.key).Inc()
+	rt.episodes.Evaluated()
 	vec, batched, err := g.query(ctx, rt, ts, shared)
 	since := func() time.Duration { return time.Since(start) + batched }
 	if err != nil {
@@ -295,6 +297,7 @@ func (g *groupRuntime) evalRule(ctx context.Context, rt *ruleRuntime, ts time.Ti
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
 	batch.Events = append(batch.Events, res.Events...)
+	batch.Episodes = append(batch.Episodes, rt.trackEpisodes(g.key, res.Events)...)
 	if err != nil {
 		met.ruleEvalFailures.WithLabelValues(g.key).Inc()
 		g.log.Warn("rule exceeded its limit, alerts dropped", "rule", rt.rule.Name(), "err", err)
@@ -354,6 +357,7 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 	}
 	g.m.commitCond.OK(g.m.log, "storing evaluation results works again")
 	g.stored(b)
+	g.m.recordQuality(b)
 	if len(b.Events) > 0 && g.m.onEvents != nil {
 		g.m.onEvents()
 	}
@@ -362,7 +366,8 @@ func (g *groupRuntime) commit(ctx context.Context, b *state.Batch) {
 // snapshotBatch copies the alerts of a failed batch, since the live ones
 // keep changing until the retry.
 func snapshotBatch(b *state.Batch) *state.Batch {
-	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events, Status: b.Status}
+	c := &state.Batch{Group: b.Group, EvaluatedAt: b.EvaluatedAt, Deletes: b.Deletes, Events: b.Events, Status: b.Status,
+		Episodes: b.Episodes}
 	for _, a := range b.Upserts {
 		c.Upserts = append(c.Upserts, a.Clone())
 	}
@@ -395,6 +400,7 @@ func mergeBatches(old, cur *state.Batch) *state.Batch {
 		m.Deletes = append(m.Deletes, k)
 	}
 	m.Events = append(append(m.Events, old.Events...), cur.Events...)
+	m.Episodes = append(append(m.Episodes, old.Episodes...), cur.Episodes...)
 	return m
 }
 

@@ -105,12 +105,16 @@ func (m *Manager) Evaluations(ruleID string, limit int) ([]Evaluation, bool) {
 	return rt.history.list(limit), true
 }
 
-// indexRules rebuilds the rule index by ID; m.mu is held.
+// indexRules rebuilds the rule index by ID, and names the rules for the
+// quality figures; m.mu is held.
 func (m *Manager) indexRules() {
 	m.byID = map[string]*ruleRuntime{}
 	for _, g := range m.allGroups() {
 		for _, rt := range g.rules {
 			m.byID[rt.rule.ID] = rt
 		}
+	}
+	if m.opts.Quality != nil {
+		m.opts.Quality.SetRules(qualityRules(m.allGroups()))
 	}
 }

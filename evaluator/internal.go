@@ -42,7 +42,7 @@ func (m *Manager) buildInternal() *groupRuntime {
 	gr := &groupRuntime{g: g, key: g.Key(), m: m, interval: m.opts.DefaultInterval}
 	gr.log = m.log.With("group", g.Name)
 	gr.sched = newIntervalSchedule(gr.key, gr.interval)
-	rt := newRuleRuntime(r, 0, m.evalOpts)
+	rt := newRuleRuntime(r, 0, nil, m.evalOpts)
 	rt.params.GeneratorURL = ""
 	gr.rules = []*ruleRuntime{rt}
 	gr.evalFunc = m.evalInternal
@@ -53,6 +53,7 @@ func (m *Manager) buildInternal() *groupRuntime {
 func (m *Manager) evalInternal(ctx context.Context, g *groupRuntime, ts time.Time, batch *state.Batch) {
 	rt := g.rules[0]
 	var vec Vector
+	rt.episodes.Evaluated()
 	since := m.health.failing()
 	if !since.IsZero() && ts.Sub(since) >= m.opts.DatasourceDownAfter {
 		vec.Append([]Label{{Name: "datasource", Value: m.opts.DatasourceName}}, ts.Sub(since).Seconds())
@@ -61,5 +62,6 @@ func (m *Manager) evalInternal(ctx context.Context, g *groupRuntime, ts time.Tim
 	batch.Upserts = append(batch.Upserts, res.Changed...)
 	batch.Deletes = append(batch.Deletes, res.Deleted...)
 	batch.Events = append(batch.Events, res.Events...)
+	batch.Episodes = append(batch.Episodes, rt.trackEpisodes(g.key, res.Events)...)
 	rt.setHealth(Evaluation{At: ts, Samples: len(vec.Samples), Active: res.Active}, err)
 }

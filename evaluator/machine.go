@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/flap"
 )
 
 // DefaultResolvedRetention is how long a resolved alert is kept, as in
@@ -54,6 +55,8 @@ type MachineParams struct {
 	SeverityRank func(string) int
 	// GeneratorURL is stamped on new alerts.
 	GeneratorURL string
+	// Flap is the rule's flap detection (the zero Config: off).
+	Flap flap.Config
 }
 
 // StepResult is what one step changed: the alerts whose stored record
@@ -72,6 +75,13 @@ type StepResult struct {
 // ts - ActiveAt >= For; a pending alert that goes inactive is dropped; a
 // firing one is carried by KeepFiringFor and then resolves; resolved alerts
 // are kept for ResolvedRetention.
+//
+// With flap detection (MachineParams.Flap), each alert's fire and resolve
+// times are kept in its flap history (alert.Flap), carried from one of its
+// records to the next; an alert that begins flapping gets an
+// EventFlapping after its EventFiring, and one that has been stable for
+// long enough an EventStable. Alerts whose history still matters (see
+// flap.Keep) are kept as resolved records instead of being dropped.
 //
 // Step reads no clock and does no I/O: given the same inputs it produces the
 // same result. It updates states in place (the caller owns the map) so that
@@ -127,11 +137,15 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 			}
 			switch {
 			case a.State == alert.StatePending && ts.Sub(a.ActiveAt) >= p.For:
-				fire(a, ts, &res) // lists it as changed, once
+				fire(a, ts, &res, p) // lists it as changed, once
 			case changed:
 				res.Changed = append(res.Changed, a)
 			}
 			continue
+		}
+		var history *alert.Flap
+		if a != nil {
+			history = a.Flap // a resolved record: its history goes on
 		}
 		a = &alert.Alert{
 			Key:          alert.Key{RuleID: p.RuleID, ID: s.ID},
@@ -142,11 +156,12 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 			GeneratorURL: p.GeneratorURL,
 			ActiveAt:     ts,
 			LastEvalAt:   ts,
+			Flap:         history,
 		}
 		states[s.ID] = a
 		if p.For <= 0 {
 			// Fires at once: listed as changed once, by fire.
-			fire(a, ts, &res)
+			fire(a, ts, &res, p)
 			continue
 		}
 		res.Changed = append(res.Changed, a)
@@ -157,8 +172,9 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 			// Present in this evaluation.
 			res.Active++
 			if a.State == alert.StatePending && ts.Sub(a.ActiveAt) >= p.For {
-				fire(a, ts, &res)
+				fire(a, ts, &res, p)
 			}
+			settle(a, ts, &res, p)
 			continue
 		}
 		keepFiring := false
@@ -171,19 +187,27 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 		}
 		if keepFiring {
 			res.Active++
+			settle(a, ts, &res, p)
 			continue
 		}
 		switch a.State {
 		case alert.StatePending:
+			if lapse(a, ts, p.Flap, retention) {
+				res.Changed = append(res.Changed, a)
+				settle(a, ts, &res, p)
+				continue
+			}
 			delete(states, id)
 			res.Deleted = append(res.Deleted, a.Key)
 		case alert.StateFiring:
 			a.State = alert.StateInactive
 			a.ResolvedAt = ts
+			a.Flap = flap.Resolved(a.Flap, ts, p.Flap)
 			res.Changed = append(res.Changed, a)
 			res.Events = append(res.Events, newEvent(alert.EventResolved, a, ts, ""))
 		default: // resolved
-			if ts.Sub(a.ResolvedAt) > retention {
+			settle(a, ts, &res, p)
+			if ts.Sub(a.ResolvedAt) > retention && !flap.Keep(a.Flap, ts, p.Flap, retention) {
 				delete(states, id)
 				res.Deleted = append(res.Deleted, a.Key)
 			}
@@ -198,25 +222,97 @@ func stepWith(states map[model.Fingerprint]*alert.Alert, in []Series, ts time.Ti
 	return res, nil
 }
 
-func fire(a *alert.Alert, ts time.Time, res *StepResult) {
+func fire(a *alert.Alert, ts time.Time, res *StepResult, p MachineParams) {
 	a.State = alert.StateFiring
 	a.FiredAt = ts
+	var began bool
+	a.Flap, began = flap.Fired(a.Flap, ts, p.Flap)
 	res.Changed = append(res.Changed, a)
 	res.Events = append(res.Events, newEvent(alert.EventFiring, a, ts, ""))
+	if began {
+		res.Events = append(res.Events, newEvent(alert.EventFlapping, a, ts, ""))
+	}
+}
+
+// settle ends the flap of an alert that has been stable long enough, with
+// an EventStable whose snapshot is what receivers are told now: the alert
+// firing, or resolved (a pending alert has not fired again: for the
+// receivers it is resolved).
+func settle(a *alert.Alert, ts time.Time, res *StepResult, p MachineParams) {
+	next, ended := flap.Settle(a.Flap, ts, a.State == alert.StateFiring, p.Flap)
+	if !ended {
+		return
+	}
+	a.Flap = next
+	res.Changed = append(res.Changed, a)
+	ev := newEvent(alert.EventStable, a, ts, "")
+	if a.State == alert.StatePending {
+		ev.Alert.State = alert.StateInactive
+		ev.Alert.ResolvedAt = lastResolution(a)
+	}
+	res.Events = append(res.Events, ev)
+}
+
+// lapse turns a pending alert that went away back into the resolved
+// record it came from when its flap history must be kept (it flaps, or
+// its resolutions count towards a flap), and reports whether it did;
+// otherwise the alert is dropped, as in Prometheus.
+func lapse(a *alert.Alert, ts time.Time, c flap.Config, retention time.Duration) bool {
+	if !flap.Keep(a.Flap, ts, c, retention) {
+		return false
+	}
+	a.State = alert.StateInactive
+	a.ResolvedAt = lastResolution(a)
+	return true
+}
+
+// lastResolution is when an alert that fired before last resolved: the
+// latest resolution of its flap history.
+func lastResolution(a *alert.Alert) time.Time {
+	if !a.ResolvedAt.IsZero() {
+		return a.ResolvedAt
+	}
+	if f := a.Flap; f != nil {
+		if n := len(f.Resolutions); n > 0 {
+			return f.Resolutions[n-1]
+		}
+		return f.LastChange
+	}
+	return time.Time{}
+}
+
+// forget ends an alert that alerter stops evaluating (its rule exceeded
+// its limit, was removed, or is gone after a restart) and returns the
+// resolved event receivers must get, nil if none: a firing alert (one
+// that fired in this very step too, when firedNow) resolves, and a
+// flapping one that receivers hold as firing resolves too, its flap
+// ended.
+func forget(a *alert.Alert, ts time.Time, firedNow bool) *alert.Event {
+	// A flapping alert that fired in this very step had its firing event
+	// dropped too; receivers still hold it as firing from before.
+	held := a.Flapping() && (a.State != alert.StateFiring || a.FiredAt.Equal(ts))
+	firing := a.State == alert.StateFiring && (firedNow || !a.FiredAt.Equal(ts))
+	if !held && !firing {
+		return nil
+	}
+	if firing || a.ResolvedAt.IsZero() {
+		a.ResolvedAt = ts
+	}
+	a.State = alert.StateInactive
+	a.Flap = flap.End(a.Flap, ts)
+	return newEvent(alert.EventResolved, a, ts, "")
 }
 
 // dropAll forgets every alert of the rule. Prometheus drops them silently
 // and Alertmanager later times them out as resolved; alerter has no such
 // time-out downstream, so alerts that were firing get an explicit resolved
 // event (not those that would have fired in this very step: their firing
-// event is dropped too).
+// event is dropped too), and so do flapping ones held as firing.
 func dropAll(states map[model.Fingerprint]*alert.Alert, ts time.Time) StepResult {
 	var res StepResult
 	for id, a := range states {
-		if a.State == alert.StateFiring && !a.FiredAt.Equal(ts) {
-			a.State = alert.StateInactive
-			a.ResolvedAt = ts
-			res.Events = append(res.Events, newEvent(alert.EventResolved, a, ts, ""))
+		if ev := forget(a, ts, false); ev != nil {
+			res.Events = append(res.Events, ev)
 		}
 		res.Deleted = append(res.Deleted, a.Key)
 		delete(states, id)

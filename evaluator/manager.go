@@ -76,6 +76,12 @@ type Options struct {
 	// evaluation) with its batch, for replicas that do not evaluate and
 	// read it from a shared store.
 	StoreStatus bool
+	// FlapDetection is the global default of flap detection
+	// (global.flap_detection); nil: off unless a group or rule sets it.
+	// SetFlapDetection changes it.
+	FlapDetection *rules.FlapDetection
+	// Quality, when set, receives the per-rule alert-quality figures.
+	Quality QualityRecorder
 }
 
 // Manager runs the rule groups and owns their alert state.
@@ -152,6 +158,7 @@ func New(opts Options) (*Manager, error) {
 			generatorBase:     opts.GeneratorURLBase,
 			resolvedRetention: opts.ResolvedRetention,
 			evalHistory:       opts.EvalHistory,
+			flapDefault:       opts.FlapDetection,
 		},
 	}
 	m.metrics = newMetrics(opts.Registerer, m)
@@ -246,6 +253,14 @@ func (m *Manager) define(set *rules.Set) {
 	m.internal = m.buildInternal()
 }
 
+// SetFlapDetection changes the global default of flap detection; the
+// next Update (a reload) applies it.
+func (m *Manager) SetFlapDetection(f *rules.FlapDetection) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.evalOpts.flapDefault = f
+}
+
 // Update swaps in a new rule set (a reload). State of rules whose ID is in
 // both sets is kept; alerts of removed rules are resolved and forgotten.
 // Groups' loops restart, keeping their phase within the interval. On a
@@ -264,9 +279,11 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 		g.stop()
 	}
 	old := map[string]*ruleRuntime{}
+	oldGroup := map[string]string{}
 	for _, g := range m.groups {
 		for _, rt := range g.rules {
 			old[rt.rule.ID] = rt
+			oldGroup[rt.rule.ID] = g.key
 		}
 	}
 	for _, g := range newGroups {
@@ -280,6 +297,7 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 			rt.emitted = prev.emitted
 			rt.health, rt.lastError, rt.lastEval, rt.evalDur = prev.health, prev.lastError, prev.lastEval, prev.evalDur
 			rt.history = prev.history.resize(m.evalOpts.evalHistory)
+			rt.episodes = prev.episodes
 		}
 	}
 	batch := &state.Batch{Group: "reload"}
@@ -292,8 +310,9 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 		}
 		_ = app.Commit(ctx, false)
 	}
-	for _, rt := range old {
+	for id, rt := range old {
 		res := dropAll(rt.states, now)
+		batch.Episodes = append(batch.Episodes, rt.trackEpisodes(oldGroup[id], res.Events)...)
 		rt.addExternalLabels(res.Events)
 		batch.Deletes = append(batch.Deletes, res.Deleted...)
 		batch.Events = append(batch.Events, res.Events...)
@@ -301,8 +320,11 @@ func (m *Manager) Update(ctx context.Context, set *rules.Set) error {
 	if !batch.Empty() {
 		if err := m.store.Commit(ctx, batch); err != nil {
 			m.log.Error("storing the alerts of removed rules failed", "err", err)
-		} else if len(batch.Events) > 0 && m.onEvents != nil {
-			m.onEvents()
+		} else {
+			m.recordQuality(batch)
+			if len(batch.Events) > 0 && m.onEvents != nil {
+				m.onEvents()
+			}
 		}
 	}
 	keep := map[string]bool{}
@@ -351,7 +373,7 @@ func (m *Manager) build(set *rules.Set) []*groupRuntime {
 		}
 		var records []string
 		for _, r := range g.Rules {
-			rt := newRuleRuntime(r, g.Limit, m.evalOpts)
+			rt := newRuleRuntime(r, g.Limit, g.FlapDetection, m.evalOpts)
 			for _, rec := range records {
 				if r.MayRead(rec) {
 					rt.waitForRecords = true
@@ -405,11 +427,11 @@ func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.
 		lastEval[mk.Group] = mk.LastEvalAt
 	}
 	byID := map[string]*ruleRuntime{}
-	groupOf := map[string]string{}
+	groupOf := map[string]*groupRuntime{}
 	for _, g := range groups {
 		for _, rt := range g.rules {
 			byID[rt.rule.ID] = rt
-			groupOf[rt.rule.ID] = g.key
+			groupOf[rt.rule.ID] = g
 		}
 	}
 	batch := &state.Batch{Group: "restore"}
@@ -420,20 +442,33 @@ func (m *Manager) restore(ctx context.Context, groups []*groupRuntime, now time.
 		}
 		rt := byID[a.Key.RuleID]
 		if rt == nil {
-			if a.State == alert.StateFiring {
-				a.State, a.ResolvedAt = alert.StateInactive, now
-				ev := newEvent(alert.EventResolved, a, now, "")
+			if ev := forget(a, now, true); ev != nil {
 				batch.Events = append(batch.Events, ev)
+				if !a.FiredAt.IsZero() {
+					batch.Episodes = append(batch.Episodes, state.Episode{RuleID: a.Key.RuleID, Alertname: string(a.Labels[model.AlertNameLabel]),
+						ID: a.Key.ID, Labels: a.Labels, FiredAt: a.FiredAt, ResolvedAt: a.ResolvedAt, Evaluations: -1})
+				}
 			}
 			batch.Deletes = append(batch.Deletes, a.Key)
 			continue
 		}
+		g := groupOf[rt.rule.ID]
 		if a.State == alert.StatePending {
-			last := lastEval[groupOf[rt.rule.ID]]
+			last := lastEval[g.key]
 			if last.IsZero() || now.Sub(last) > m.outageTolerance {
-				batch.Deletes = append(batch.Deletes, a.Key)
-				continue
+				if !lapse(a, now, rt.params.Flap, rt.params.ResolvedRetention) {
+					batch.Deletes = append(batch.Deletes, a.Key)
+					continue
+				}
+				// Its flap history must outlive the pending alert: it
+				// goes back to the resolved record it came from.
+				batch.Upserts = append(batch.Upserts, a)
 			}
+		}
+		if a.State == alert.StateFiring && g.interval > 0 && !a.FiredAt.IsZero() {
+			// Its episode goes on: count its evaluations from when it
+			// fired, as if alerter had evaluated all along.
+			rt.episodes.Resume(a, int64(now.Sub(a.FiredAt)/g.interval))
 		}
 		rt.states[a.Key.ID] = a
 		restored++
@@ -467,6 +502,26 @@ func (m *Manager) countAlerts(st alert.State) int {
 			rt.mu.RLock()
 			for _, a := range rt.states {
 				if a.State == st {
+					n++
+				}
+			}
+			rt.mu.RUnlock()
+		}
+	}
+	return n
+}
+
+// countFlapping counts flapping alerts, for the alerter_alerts_flapping
+// gauge.
+func (m *Manager) countFlapping() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, g := range m.allGroups() {
+		for _, rt := range g.rules {
+			rt.mu.RLock()
+			for _, a := range rt.states {
+				if a.Flapping() {
 					n++
 				}
 			}

@@ -104,6 +104,10 @@ func newMetrics(reg prometheus.Registerer, m *Manager) *metrics {
 	reg.MustRegister(mt.iterations, mt.missed, mt.groupDuration, mt.groupLastEval, mt.groupInterval,
 		mt.groupRules, mt.ruleEvals, mt.ruleEvalFailures, mt.queryDuration, mt.queries, mt.queriesSaved, mt.batches, mt.batchFailures, mt.queryFailures,
 		mt.datasourceUp, mt.commitFailures)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "alerter_alerts_flapping",
+		Help: "Alerts that are flapping: their receivers were told so and hear nothing more about them until they are stable.",
+	}, func() float64 { return float64(m.countFlapping()) }))
 	for _, st := range []alert.State{alert.StatePending, alert.StateFiring} {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "alerter_alerts",

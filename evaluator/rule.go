@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/alerter/alerter/alert"
+	"github.com/alerter/alerter/episode"
 	"github.com/alerter/alerter/rules"
 )
 
@@ -41,6 +42,9 @@ type ruleRuntime struct {
 	evalDur   time.Duration
 	rank      map[string]int
 	history   *evalRing
+	// episodes follows the rule's firing episodes, to count how many
+	// evaluations each took to resolve.
+	episodes *episode.Tracker
 
 	// Scratch reused from one evaluation to the next.
 	exprVM    vm.VM
@@ -99,9 +103,13 @@ type evalOptions struct {
 	generatorBase     string
 	resolvedRetention time.Duration
 	evalHistory       int
+	// flapDefault is the global flap_detection (nil: none).
+	flapDefault *rules.FlapDetection
 }
 
-func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
+// newRuleRuntime builds the runtime of rule r of a group with the given
+// limit and flap_detection block (nil: none).
+func newRuleRuntime(r *rules.Rule, limit int, groupFlap *rules.FlapDetection, o *evalOptions) *ruleRuntime {
 	rt := &ruleRuntime{
 		rule:      r,
 		opts:      o,
@@ -111,6 +119,7 @@ func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
 		seed:      maphash.MakeSeed(),
 		cacheable: true,
 		history:   newEvalRing(o.evalHistory),
+		episodes:  episode.NewTracker(),
 	}
 	for _, t := range r.LabelTemplates {
 		if t != nil && !t.Static() {
@@ -135,6 +144,7 @@ func newRuleRuntime(r *rules.Rule, limit int, o *evalOptions) *ruleRuntime {
 		ResolvedRetention: o.resolvedRetention,
 		Limit:             limit,
 		GeneratorURL:      generatorURL(o.generatorBase, r.Query),
+		Flap:              flapConfig(o.flapDefault, groupFlap, r.FlapDetection),
 	}
 	if len(r.Severities) > 0 {
 		rt.rank = make(map[string]int, len(r.Severities))

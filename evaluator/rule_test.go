@@ -17,7 +17,7 @@ func ruleOf(t testing.TB, text string) *ruleRuntime {
 	t.Helper()
 	set := mustParse(t, text)
 	g := set.Groups[0]
-	return newRuleRuntime(g.Rules[0], g.Limit, &evalOptions{
+	return newRuleRuntime(g.Rules[0], g.Limit, nil, &evalOptions{
 		externalLabels:    model.LabelSet{"cluster": "eu1"},
 		externalLabelsMap: map[string]string{"cluster": "eu1"},
 		generatorBase:     "http://prom:9090",

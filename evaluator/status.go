@@ -93,12 +93,28 @@ func (rt *ruleRuntime) status() RuleStatus {
 	return rs
 }
 
-// Alerts returns copies of every pending and firing alert.
+// Alerts returns copies of every pending and firing alert, and of the
+// flapping alerts that are not firing at the moment, which the
+// notification side holds as firing (see alert.Alert.Ongoing).
 func (m *Manager) Alerts() []*alert.Alert {
 	var out []*alert.Alert
 	for _, g := range m.Groups() {
 		for _, r := range g.Rules {
 			out = append(out, r.Alerts...)
+		}
+	}
+	m.mu.RLock()
+	groups := m.allGroups()
+	m.mu.RUnlock()
+	for _, g := range groups {
+		for _, rt := range g.rules {
+			rt.mu.RLock()
+			for _, a := range rt.states {
+				if a.State == alert.StateInactive && a.Flapping() {
+					out = append(out, a.Clone())
+				}
+			}
+			rt.mu.RUnlock()
 		}
 	}
 	return out

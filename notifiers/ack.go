@@ -11,8 +11,9 @@ import (
 )
 
 // acksOf returns the acknowledgements of the given firing alerts, and the
-// earliest time one of the unacknowledged ones fired or rose in severity
-// (zero when all are acknowledged): where escalation counts from.
+// earliest time one of the unacknowledged ones fired (its incident began,
+// for a flapping alert) or rose in severity (zero when all are
+// acknowledged): where escalation counts from.
 func (d *Dispatcher) acksOf(firing []*alert.Alert, now time.Time) (map[model.Fingerprint]alert.Ack, time.Time) {
 	var acks map[model.Fingerprint]alert.Ack
 	var since time.Time
@@ -26,7 +27,8 @@ func (d *Dispatcher) acksOf(firing []*alert.Alert, now time.Time) (map[model.Fin
 				continue
 			}
 		}
-		start := a.FiredAt
+		// A flapping alert is one incident since its flap began.
+		start := a.IncidentStart()
 		if a.SeverityRaisedAt.After(start) {
 			start = a.SeverityRaisedAt
 		}

@@ -25,6 +25,10 @@ type wireAlert struct {
 	FiredAt          time.Time         `json:"fired_at"`
 	ResolvedAt       time.Time         `json:"resolved_at"`
 	SeverityRaisedAt time.Time         `json:"severity_raised_at"`
+	// FlappingSince and IncidentStart are set on flapping alerts (and
+	// IncidentStart on those whose flap ended while they fire on).
+	FlappingSince time.Time `json:"flapping_since,omitzero"`
+	IncidentStart time.Time `json:"incident_start,omitzero"`
 }
 
 // wireLabels is a label set as the outbox holds it: model.LabelSet's
@@ -41,6 +45,8 @@ type wireMessage struct {
 	Resolved    []wireAlert          `json:"changes_resolved,omitempty"`
 	Raised      []wireAlert          `json:"changes_raised,omitempty"`
 	Acked       []wireAlert          `json:"changes_acked,omitempty"`
+	Flapping    []wireAlert          `json:"changes_flapping,omitempty"`
+	Stable      []wireAlert          `json:"changes_stable,omitempty"`
 	Acks        map[string]alert.Ack `json:"acks,omitempty"`
 	Escalation  *Escalation          `json:"escalation,omitempty"`
 	Repeat      bool                 `json:"changes_repeat,omitempty"`
@@ -56,6 +62,10 @@ func toWire(as []*alert.Alert) []wireAlert {
 			RuleID: a.Key.RuleID, ID: a.Key.ID, Labels: a.Labels, Annotations: a.Annotations, State: a.State,
 			Value: strconv.FormatFloat(a.Value, 'g', -1, 64), GeneratorURL: a.GeneratorURL,
 			ActiveAt: a.ActiveAt, FiredAt: a.FiredAt, ResolvedAt: a.ResolvedAt, SeverityRaisedAt: a.SeverityRaisedAt,
+			FlappingSince: a.FlappingSince(),
+		}
+		if a.Flap != nil {
+			out[i].IncidentStart = a.Flap.Incident
 		}
 	}
 	return out
@@ -70,6 +80,10 @@ func fromWire(ws []wireAlert) []*alert.Alert {
 			Value: v, GeneratorURL: w.GeneratorURL, ActiveAt: w.ActiveAt, FiredAt: w.FiredAt, ResolvedAt: w.ResolvedAt,
 			SeverityRaisedAt: w.SeverityRaisedAt,
 		}
+		if !w.FlappingSince.IsZero() || !w.IncidentStart.IsZero() {
+			// What rendering needs of the flap history.
+			out[i].Flap = &alert.Flap{Since: w.FlappingSince, Incident: w.IncidentStart}
+		}
 	}
 	return out
 }
@@ -80,7 +94,8 @@ func EncodeMessage(m *Message) ([]byte, error) {
 	return json.Marshal(wireMessage{
 		Receiver: m.Receiver, GroupKey: m.GroupKey, GroupLabels: m.GroupLabels, Alerts: toWire(m.Alerts),
 		Firing: toWire(m.Changes.Firing), Resolved: toWire(m.Changes.Resolved), Raised: toWire(m.Changes.Raised),
-		Acked: toWire(m.Changes.Acked), Acks: wireAcks(m.Acks), Escalation: m.Escalation,
+		Acked: toWire(m.Changes.Acked), Flapping: toWire(m.Changes.Flapping), Stable: toWire(m.Changes.Stable),
+		Acks: wireAcks(m.Acks), Escalation: m.Escalation,
 		Repeat: m.Changes.Repeat, Digest: m.Digest, ExternalURL: m.ExternalURL, At: m.At,
 	})
 }
@@ -98,7 +113,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 	return &Message{
 		Receiver: w.Receiver, GroupKey: w.GroupKey, GroupLabels: w.GroupLabels, Alerts: fromWire(w.Alerts),
 		Changes: Changes{Firing: fromWire(w.Firing), Resolved: fromWire(w.Resolved), Raised: fromWire(w.Raised),
-			Acked: fromWire(w.Acked), Repeat: w.Repeat},
+			Acked: fromWire(w.Acked), Flapping: fromWire(w.Flapping), Stable: fromWire(w.Stable), Repeat: w.Repeat},
 		Acks:        acks,
 		Escalation:  w.Escalation,
 		Digest:      w.Digest,

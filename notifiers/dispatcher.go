@@ -93,6 +93,19 @@ type DispatcherOptions struct {
 	// Evaluations tells how far alerter's rule evaluations have got, for
 	// routes with group_wait_early; nil: such routes wait group_wait.
 	Evaluations EvaluationProgress
+	// Quality, when set, receives per-rule figures: notifications queued
+	// and acknowledgements.
+	Quality RuleRecorder
+}
+
+// RuleRecorder takes the per-rule alert-quality figures the notification
+// side knows about (package quality's Recorder satisfies it).
+type RuleRecorder interface {
+	// Notified: count notifications carried the rule's alerts.
+	Notified(ruleID string, count int)
+	// Acknowledged: an incident of the rule was acknowledged after it had
+	// fired for after.
+	Acknowledged(ruleID string, after time.Duration)
 }
 
 // Dispatcher routes alerts to receivers, groups them, and decides from the
@@ -129,6 +142,19 @@ type Dispatcher struct {
 	// earlyWaiting counts new groups waiting for evaluations to end
 	// their group_wait early (early.go).
 	earlyWaiting atomic.Int64
+	// loadedAt is when the dispatcher loaded: acknowledgements made
+	// before were counted by whoever ran then.
+	loadedAt time.Time
+	// ackObs are the acknowledgements a flush round found new, counted
+	// once the round is stored.
+	ackObs []ackObservation
+}
+
+// ackObservation is an incident found acknowledged, for the quality
+// figures.
+type ackObservation struct {
+	ruleID string
+	after  time.Duration
 }
 
 // entry is one alert the dispatcher holds, and the groups it is in (one
@@ -291,7 +317,10 @@ func (d *Dispatcher) load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	d.loadedAt = now
 	for _, a := range alerts {
+		// A flapping alert is held as firing, whatever its state.
+		a = a.Held()
 		switch a.State {
 		case alert.StateFiring:
 			d.ingest(a, false, now)
@@ -375,7 +404,11 @@ func (d *Dispatcher) ingestPending(ctx context.Context, now time.Time) error {
 // ingest records an alert's latest state and routes it. An alert whose
 // labels changed (a severity rise) is re-routed: it leaves groups it no
 // longer matches and joins the new ones, which flush at once when raised.
+// A flapping alert is held as firing (alert.Alert.Held), whatever its
+// state, until it is stable: its receivers hear of the flap once, and of
+// its state once it is over.
 func (d *Dispatcher) ingest(a *alert.Alert, raised bool, now time.Time) {
+	a = a.Held()
 	d.internAlert(a)
 	e := d.alerts[a.Key]
 	if e == nil {

@@ -59,6 +59,7 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 	}
 	msgs = d.stormControl(msgs, now)
 	msgs = append(msgs, digests...)
+	notified := noteNotifications(msgs, f)
 	for _, p := range msgs {
 		b, err := EncodeMessage(p.msg)
 		if err != nil {
@@ -87,6 +88,7 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 			g.esc, g.acked = sv.esc, sv.acked
 			g.nextFlush = now.Add(time.Second)
 		}
+		d.ackObs = nil
 		return
 	}
 	d.storeCond.OK(d.log, "storing notifications works again")
@@ -94,6 +96,7 @@ func (d *Dispatcher) flushDue(ctx context.Context, now time.Time) {
 	for _, c := range cleanups {
 		c()
 	}
+	d.recordQuality(notified)
 	for _, n := range f.Notifications {
 		d.metrics.queued.WithLabelValues(n.Receiver, n.Integration).Inc()
 		if dropped, err := d.o.Store.TrimNotifications(ctx, n.Receiver, n.Integration, d.o.MaxOutbox); err == nil && dropped > 0 {
@@ -199,8 +202,10 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 	SortAlerts(firing)
 	SortAlerts(resolved)
 	fps := fingerprints(firing)
+	flapping := flappingFingerprints(firing)
 	acks, unackedSince := d.acksOf(firing, now)
 	acked := ackedFingerprints(firing, acks)
+	d.noteAcks(g, firing, acks, acked, f)
 	g.acked = acked
 	// A route muted by its time intervals tells nobody anything, as in
 	// Alertmanager: the notification log is left as it is, so the group
@@ -262,7 +267,8 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 			told := resolvedTold(resolved, prev)
 			update := needsUpdate(prev, fps, told, integ.SendResolved) ||
 				(prev != nil && len(fps) > 0 && !subset(acked, prev.Acked)) ||
-				(esc != nil && len(fps) > 0)
+				(esc != nil && len(fps) > 0) ||
+				flapNews(prev, fps, flapping)
 			if !update && i == 0 && prev != nil && len(fps) > len(acked) {
 				// The route's own receiver repeats while something is
 				// unacknowledged; escalation receivers repeat by policy.
@@ -272,7 +278,7 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 				continue
 			}
 			entry := state.NflogEntry{Receiver: recv, Integration: integ.Name, GroupKey: g.key, Firing: fps,
-				Resolved: fingerprints(told), Acked: acked, SentAt: now}
+				Resolved: fingerprints(told), Acked: acked, Flapping: flapping, SentAt: now}
 			d.setNflog(&entry)
 			f.Nflog = append(f.Nflog, entry)
 			if len(firing) == 0 && !integ.SendResolved {
@@ -295,7 +301,7 @@ func (d *Dispatcher) flushGroup(g *aggGroup, inh *inhibit.Snapshot, now time.Tim
 				m.Changes.Resolved = nil
 			}
 			out = append(out, pending{receiver: recv, integ: integ, msg: m, group: g,
-				changes: len(m.Changes.Firing) + len(m.Changes.Resolved)})
+				changes: len(m.Changes.Firing) + len(m.Changes.Resolved) + len(m.Changes.Flapping)})
 		}
 	}
 
@@ -367,26 +373,44 @@ func needsUpdate(prev *state.NflogEntry, firing []uint64, told []*alert.Alert, s
 	return sendResolved && !subset(fingerprints(told), prev.Resolved)
 }
 
+// changes lists what a message tells that the previous one (prev) did
+// not: new firing alerts (flapping ones as Flapping: receivers are told
+// they flap rather than that they fire), severity rises, resolutions,
+// acknowledgements, alerts that began flapping, and flapping ones that
+// are stable again (firing, or resolved).
 func changes(prev *state.NflogEntry, firing, told []*alert.Alert, acked []uint64) Changes {
 	var c Changes
-	var was map[uint64]bool
+	var was, wasFlapping map[uint64]bool
 	if prev != nil {
-		was = set(prev.Firing)
+		was, wasFlapping = set(prev.Firing), set(prev.Flapping)
 	}
 	for _, a := range firing {
-		if !was[uint64(a.Fingerprint())] {
-			if prev != nil && !a.SeverityRaisedAt.IsZero() && a.SeverityRaisedAt.After(prev.SentAt) {
+		fp := uint64(a.Fingerprint())
+		switch {
+		case !was[fp]:
+			switch {
+			case prev != nil && !a.SeverityRaisedAt.IsZero() && a.SeverityRaisedAt.After(prev.SentAt):
 				c.Raised = append(c.Raised, a)
-			} else {
+			case a.Flapping():
+				c.Flapping = append(c.Flapping, a)
+			default:
 				c.Firing = append(c.Firing, a)
 			}
+		case a.Flapping() && !wasFlapping[fp]:
+			c.Flapping = append(c.Flapping, a)
+		case !a.Flapping() && wasFlapping[fp]:
+			c.Stable = append(c.Stable, a)
 		}
 	}
 	if prev != nil {
 		already := set(prev.Resolved)
 		for _, a := range told {
-			if !already[uint64(a.Fingerprint())] {
+			fp := uint64(a.Fingerprint())
+			if !already[fp] {
 				c.Resolved = append(c.Resolved, a)
+				if wasFlapping[fp] {
+					c.Stable = append(c.Stable, a)
+				}
 			}
 		}
 	}
@@ -402,8 +426,41 @@ func changes(prev *state.NflogEntry, firing, told []*alert.Alert, acked []uint64
 			}
 		}
 	}
-	c.Repeat = len(c.Firing) == 0 && len(c.Resolved) == 0 && len(c.Raised) == 0 && len(c.Acked) == 0
+	c.Repeat = len(c.Firing) == 0 && len(c.Resolved) == 0 && len(c.Raised) == 0 && len(c.Acked) == 0 &&
+		len(c.Flapping) == 0 && len(c.Stable) == 0
 	return c
+}
+
+// flappingFingerprints returns the sorted fingerprints of the flapping
+// alerts among firing.
+func flappingFingerprints(firing []*alert.Alert) []uint64 {
+	var out []uint64
+	for _, a := range firing {
+		if a.Flapping() {
+			out = append(out, uint64(a.Fingerprint()))
+		}
+	}
+	return sortedUint64(out)
+}
+
+// flapNews reports whether an integration told prev must hear about a
+// flap: an alert began flapping, or one it was told flaps fires on,
+// stable. (A flapping alert that is stable and resolved is a resolution,
+// which needsUpdate sees.)
+func flapNews(prev *state.NflogEntry, firing, flapping []uint64) bool {
+	if prev == nil {
+		return false
+	}
+	if !subset(flapping, prev.Flapping) {
+		return true
+	}
+	now, fire := set(flapping), set(firing)
+	for _, fp := range prev.Flapping {
+		if fire[fp] && !now[fp] {
+			return true
+		}
+	}
+	return false
 }
 
 func fingerprints(as []*alert.Alert) []uint64 {

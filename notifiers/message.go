@@ -61,6 +61,15 @@ type Changes struct {
 	Raised []*alert.Alert
 	// Acked are alerts acknowledged since the previous message.
 	Acked []*alert.Alert
+	// Flapping are alerts that began flapping since the previous message
+	// (or fired, flapping, since): firing on and off too often. They stay
+	// in the message's firing alerts, and receivers hear nothing more
+	// about them until they are stable.
+	Flapping []*alert.Alert
+	// Stable are alerts that were flapping in the previous message and
+	// are stable now: firing (also in the message's firing alerts), or
+	// resolved (also in Resolved).
+	Stable []*alert.Alert
 	// Repeat is true when nothing changed and the message repeats the
 	// group's state after repeat_interval (or an escalation repeat).
 	Repeat bool

@@ -189,6 +189,7 @@ func newRun(ctx context.Context, rs RuleSet, o Options, tl *timelineWriter, firs
 		ExternalLabels:      ext,
 		ExternalURL:         cfg.Global.ExternalURL,
 		ResolvedRetention:   time.Duration(cfg.Global.ResolvedRetention),
+		FlapDetection:       cfg.Global.FlapDetection.Rules(),
 		DatasourceDownAfter: -1,
 		// History is read per rule query with query_range: each rule
 		// asks for its own query, unbatched and as written (which gives

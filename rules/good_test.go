@@ -3,6 +3,7 @@ package rules
 import (
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // loadGood loads one good fixture and fails on any error.
@@ -39,5 +40,35 @@ func TestGoodFixturesLoad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFlapDetectionLevels(t *testing.T) {
+	set := loadGood(t, "flap-detection.yml")
+	g := set.Groups[0]
+	f := g.FlapDetection
+	if f == nil || *f.Cycles != 4 || *f.Window != time.Hour || *f.StableFor != 30*time.Minute {
+		t.Fatalf("group flap_detection = %+v", f)
+	}
+	if g.Rules[0].FlapDetection != nil {
+		t.Errorf("Inherits has its own block: %+v", g.Rules[0].FlapDetection)
+	}
+	own := g.Rules[1].FlapDetection
+	if own == nil || *own.Cycles != 2 || own.Window != nil || own.StableFor != nil {
+		t.Fatalf("OwnCycles = %+v", own)
+	}
+	merged := f.Over(own)
+	if *merged.Cycles != 2 || *merged.Window != time.Hour || *merged.StableFor != 30*time.Minute {
+		t.Errorf("group over rule = %+v", merged)
+	}
+	if off := g.Rules[2].FlapDetection; off == nil || *off.Cycles != 0 {
+		t.Errorf("Off = %+v", off)
+	}
+	if d := set.Groups[1].FlapDetection; d == nil || d.Cycles != nil || d.Window != nil || d.StableFor != nil {
+		t.Errorf("an empty block = %+v, want a block with nothing set", d)
+	}
+	var none *FlapDetection
+	if none.Over(nil) != nil {
+		t.Error("nil over nil is not nil")
 	}
 }

@@ -29,6 +29,7 @@ func (p *fileParser) group(n *yaml.Node, names map[string]*yaml.Node) *Group {
 		names[g.Name] = &rg.Name
 	}
 	p.groupTiming(g, &rg)
+	g.FlapDetection = p.flapDetection(&rg.FlapDetection, "flap_detection")
 	labels := p.stringMap(&rg.Labels, "labels")
 	p.checkLabels(labels, "labels")
 	g.Labels = labels.values
@@ -118,4 +119,49 @@ func parseSchedule(spec string) (s cron.Schedule, err error) {
 	}()
 	parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	return parser.Parse(spec)
+}
+
+// flapDetection decodes and checks a flap_detection block; nil when it is
+// absent.
+func (p *fileParser) flapDetection(n *yaml.Node, field string) *FlapDetection {
+	if !present(n) {
+		return nil
+	}
+	var rf rawFlap
+	p.decode(n, &rf, field)
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	f := &FlapDetection{}
+	if present(&rf.Cycles) {
+		var c int
+		errs := len(p.errs)
+		p.decode(&rf.Cycles, &c, joinField(field, "cycles"))
+		switch {
+		case len(p.errs) > errs:
+		case c < 0 || c > MaxFlapCycles:
+			p.errorf(&rf.Cycles, joinField(field, "cycles"), "must be between 0 (off) and %d, got %d", MaxFlapCycles, c)
+		default:
+			f.Cycles = &c
+		}
+	}
+	for _, d := range []struct {
+		n   *yaml.Node
+		key string
+		dst **time.Duration
+	}{{&rf.Window, "window", &f.Window}, {&rf.StableFor, "stable_for", &f.StableFor}} {
+		if !present(d.n) {
+			continue
+		}
+		errs := len(p.errs)
+		v := p.duration(d.n, joinField(field, d.key))
+		switch {
+		case len(p.errs) > errs:
+		case v <= 0:
+			p.errorf(d.n, joinField(field, d.key), "must be greater than 0")
+		default:
+			*d.dst = &v
+		}
+	}
+	return f
 }

@@ -25,7 +25,8 @@ import (
 // The format is that of Prometheus rule files (every file that promtool
 // check rules accepts loads unchanged) plus alerter's extensions: query
 // (a synonym of expr), condition, resolve and severities on alerting
-// rules, and schedule (a cron expression instead of interval) on groups.
+// rules, schedule (a cron expression instead of interval) on groups, and
+// flap_detection on both.
 // Only the first YAML document of the file is read.
 func Parse(file string, content []byte) (groups []*Group, warnings []*Error, err error) {
 	p := &fileParser{

@@ -13,13 +13,15 @@ type rawFile struct {
 
 // rawGroup is one entry of groups.
 type rawGroup struct {
-	Name        yaml.Node   `yaml:"name"`
-	Interval    yaml.Node   `yaml:"interval"`
-	Schedule    yaml.Node   `yaml:"schedule"`
-	QueryOffset yaml.Node   `yaml:"query_offset"`
-	Limit       yaml.Node   `yaml:"limit"`
-	Labels      yaml.Node   `yaml:"labels"`
-	Rules       []yaml.Node `yaml:"rules"`
+	Name        yaml.Node `yaml:"name"`
+	Interval    yaml.Node `yaml:"interval"`
+	Schedule    yaml.Node `yaml:"schedule"`
+	QueryOffset yaml.Node `yaml:"query_offset"`
+	Limit       yaml.Node `yaml:"limit"`
+	Labels      yaml.Node `yaml:"labels"`
+	// FlapDetection is alerter's extension (see FlapDetection).
+	FlapDetection yaml.Node   `yaml:"flap_detection"`
+	Rules         []yaml.Node `yaml:"rules"`
 }
 
 // rawRule is one entry of a group's rules.
@@ -36,6 +38,14 @@ type rawRule struct {
 	Labels        yaml.Node   `yaml:"labels"`
 	Annotations   yaml.Node   `yaml:"annotations"`
 	Pushdown      yaml.Node   `yaml:"pushdown"`
+	FlapDetection yaml.Node   `yaml:"flap_detection"`
+}
+
+// rawFlap is a flap_detection block.
+type rawFlap struct {
+	Cycles    yaml.Node `yaml:"cycles"`
+	Window    yaml.Node `yaml:"window"`
+	StableFor yaml.Node `yaml:"stable_for"`
 }
 
 // rawSeverity is one entry of a rule's severities.

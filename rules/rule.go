@@ -56,6 +56,7 @@ func (p *fileParser) rule(g *Group, n *yaml.Node, groupLabels stringMap, groupTm
 	}
 	if r.Alert != "" {
 		p.alerting(r, &rr, labels, annotations, groupLabels, groupTmpl)
+		r.FlapDetection = p.flapDetection(&rr.FlapDetection, "flap_detection")
 	}
 	return r, labels.values
 }
@@ -104,6 +105,7 @@ func (p *fileParser) recording(r *Rule, rr *rawRule, annotations stringMap) {
 		{"resolve", p.str(&rr.Resolve, "resolve") != "", &rr.Resolve},
 		{"severities", len(rr.Severities) > 0, nil},
 		{"pushdown", present(&rr.Pushdown), &rr.Pushdown},
+		{"flap_detection", present(&rr.FlapDetection), &rr.FlapDetection},
 	} {
 		if ext.set {
 			n := ext.node

@@ -29,9 +29,11 @@ type Group struct {
 	Limit int
 	// Labels are added to every rule of the group (rule labels win).
 	Labels map[string]string
-	Rules  []*Rule
-	Line   int
-	Column int
+	// FlapDetection is the group's flap_detection block, nil when absent.
+	FlapDetection *FlapDetection
+	Rules         []*Rule
+	Line          int
+	Column        int
 }
 
 // Key identifies the group across reloads: its file and its name.
@@ -94,8 +96,11 @@ type Rule struct {
 	// parsed as templates, by key.
 	LabelTemplates      map[string]*Template
 	AnnotationTemplates map[string]*Template
-	Line                int
-	Column              int
+	// FlapDetection is the rule's own flap_detection block, nil when
+	// absent (the group's, then the global one, apply).
+	FlapDetection *FlapDetection
+	Line          int
+	Column        int
 
 	// reads holds the __name__ matchers of each selector of the query.
 	reads [][]*labels.Matcher
@@ -147,4 +152,42 @@ func (r *Rule) Name() string {
 type Severity struct {
 	Name      string
 	Condition *Condition
+}
+
+// MaxFlapCycles bounds flap_detection's cycles, and so the history of
+// resolutions kept per alert.
+const MaxFlapCycles = 100
+
+// FlapDetection is a flap_detection block (alerter's extension, on a
+// group or a rule): an alert that fires again after Cycles fire/resolve
+// cycles within Window is flapping, and its receivers hear nothing more
+// about it until it has not changed state for StableFor. Nil fields were
+// not given and inherit from the enclosing level (rule, group, the
+// global default of alerter.yml, then built-in defaults). Cycles 0
+// disables flap detection.
+type FlapDetection struct {
+	Cycles    *int
+	Window    *time.Duration
+	StableFor *time.Duration
+}
+
+// Over returns f with the fields o sets replacing f's; either may be nil.
+func (f *FlapDetection) Over(o *FlapDetection) *FlapDetection {
+	if o == nil {
+		return f
+	}
+	var out FlapDetection
+	if f != nil {
+		out = *f
+	}
+	if o.Cycles != nil {
+		out.Cycles = o.Cycles
+	}
+	if o.Window != nil {
+		out.Window = o.Window
+	}
+	if o.StableFor != nil {
+		out.StableFor = o.StableFor
+	}
+	return &out
 }

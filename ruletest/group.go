@@ -92,6 +92,7 @@ func (r *groupRun) setup(ctx context.Context) error {
 	ext := model.LabelSet{}
 	var extURL string
 	var queryOffset, retention time.Duration
+	var flapDefault *rules.FlapDetection
 	if r.cfg != nil {
 		for k, v := range r.cfg.Global.ExternalLabels {
 			ext[model.LabelName(k)] = model.LabelValue(v)
@@ -99,6 +100,7 @@ func (r *groupRun) setup(ctx context.Context) error {
 		extURL = r.cfg.Global.ExternalURL
 		queryOffset = time.Duration(r.cfg.Global.QueryOffset)
 		retention = time.Duration(r.cfg.Global.ResolvedRetention)
+		flapDefault = r.cfg.Global.FlapDetection.Rules()
 	}
 	for k, v := range r.tg.ExternalLabels {
 		ext[model.LabelName(k)] = model.LabelValue(v)
@@ -116,6 +118,7 @@ func (r *groupRun) setup(ctx context.Context) error {
 		ExternalURL:         extURL,
 		ResolvedRetention:   retention,
 		DatasourceDownAfter: -1,
+		FlapDetection:       flapDefault,
 	})
 	if err != nil {
 		return err

@@ -106,6 +106,7 @@ func (s *Server) lead(ctx context.Context, epoch int64) error {
 		s.reloadMu.Unlock()
 		return fmt.Errorf("restoring pushed alerts: %w", err)
 	}
+	s.seedQuality(ctx)
 	var wg sync.WaitGroup
 	delivery := make(chan error, 1)
 	wg.Go(func() { s.ingest.Run(ctx) })

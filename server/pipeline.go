@@ -84,6 +84,7 @@ func (p *pipeline) deliverers(b *built, ts termStore, epoch int64) (*notifiers.D
 	dopts.Logger = s.log.With("component", "dispatcher")
 	dopts.Registerer = s.reg
 	dopts.Evaluations = evalProgress{s}
+	dopts.Quality = s.quality
 	dopts.OnQueued = func() {
 		for _, sd := range senders {
 			sd.Wake()

@@ -49,10 +49,14 @@ func (s *Server) reload(ctx context.Context) error {
 		return err
 	}
 	// The evaluator's update fails only when it is not running, before
-	// anything was changed.
+	// anything was changed; the flap detection default applies with it.
+	prevFlap := s.cfg.Global.FlapDetection.Rules()
+	s.mgr.SetFlapDetection(next.cfg.Global.FlapDetection.Rules())
 	if err := s.mgr.Update(ctx, next.rules); err != nil {
+		s.mgr.SetFlapDetection(prevFlap)
 		return err
 	}
+	s.quality.SetFlapEvaluations(next.cfg.AlertQuality.FlapEvaluations)
 	s.ruleSet = next.rules
 	s.pushToken = next.writeToken
 	s.deliv.swap(next.pipeline)
@@ -258,9 +262,10 @@ func stripUserinfo(raw string) string {
 }
 
 // prune deletes, every hour, alert events the dispatcher consumed more
-// than an hour ago and notifications delivered more than a day ago, so the
-// store does not grow without bound. Nothing undelivered is ever pruned.
-// The leader does it.
+// than an hour ago, notifications delivered more than a day ago, and
+// episodes beyond alert_quality's retention and count, so the store does
+// not grow without bound. Nothing undelivered is ever pruned. The leader
+// does it.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -281,6 +286,7 @@ func (s *Server) prune(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Debug("pruned delivered notifications", "rows", n)
 		}
+		s.pruneEpisodes(ctx, now)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/alerter/alerter/datasource"
 	"github.com/alerter/alerter/evaluator"
 	"github.com/alerter/alerter/ingest"
+	"github.com/alerter/alerter/quality"
 	"github.com/alerter/alerter/remotewrite"
 	"github.com/alerter/alerter/rules"
 	"github.com/alerter/alerter/silence"
@@ -65,6 +66,9 @@ type Server struct {
 	// pushToken is the write token, sent when a follower forwards pushed
 	// alerts to the leader (guarded by reloadMu).
 	pushToken string
+
+	// quality keeps the per-rule alert-quality metrics.
+	quality *quality.Recorder
 
 	silences    *silence.Silences
 	silenceWake chan struct{}
@@ -157,6 +161,8 @@ func New(opts Options) (*Server, error) {
 // build makes every part over the opened store.
 func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set) error {
 	b := s.backend
+	s.quality = quality.New(s.reg)
+	s.quality.SetFlapEvaluations(cfg.AlertQuality.FlapEvaluations)
 	if err := s.openSilences(cfg); err != nil {
 		return err
 	}
@@ -207,6 +213,7 @@ func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set)
 		// Pushed alerts: Alertmanager's API v1 shape, and the listing.
 		PushedAlerts: s.pushedAlerts,
 		Push:         pushRouter{s},
+		Report:       s.report,
 		Datasource: func() web.DatasourceStatus {
 			s.reloadMu.Lock()
 			u := s.cfg.Datasource.URL
@@ -263,11 +270,13 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 		OnEvents:            s.onAlertEvents,
 		// Followers show the leader's rule health: only a shared store
 		// has followers.
-		StoreStatus: s.backend.shared != nil,
-		OnEvaluated: s.onEvaluated,
-		NoPushdown:  !rewrite,
-		NoBatching:  !rewrite,
-		Appender:    s.appender(),
+		StoreStatus:   s.backend.shared != nil,
+		OnEvaluated:   s.onEvaluated,
+		NoPushdown:    !rewrite,
+		NoBatching:    !rewrite,
+		Appender:      s.appender(),
+		FlapDetection: cfg.Global.FlapDetection.Rules(),
+		Quality:       s.quality,
 	}
 }
 

@@ -140,10 +140,12 @@ func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 	}
 }
 
+// firingLabels returns the labels of the firing alerts, flapping ones
+// included whatever their state at the moment (an ongoing incident).
 func firingLabels(as []*alert.Alert) []model.LabelSet {
 	var out []model.LabelSet
 	for _, a := range as {
-		if a.State == alert.StateFiring {
+		if a.Ongoing() {
 			out = append(out, a.Labels)
 		}
 	}

@@ -29,6 +29,7 @@ type stateStore interface {
 	ack.Store
 	cluster.LeaseStore
 	cluster.AlertStore
+	state.EpisodeStore
 	PruneDelivered(ctx context.Context, olderThan time.Time) (int64, error)
 	PruneNotifications(ctx context.Context, olderThan time.Time) (int64, error)
 }

@@ -17,8 +17,10 @@ type NflogEntry struct {
 	Firing      []uint64
 	Resolved    []uint64
 	// Acked are the firing fingerprints it was told were acknowledged.
-	Acked  []uint64
-	SentAt time.Time
+	Acked []uint64
+	// Flapping are the firing fingerprints it was told were flapping.
+	Flapping []uint64
+	SentAt   time.Time
 }
 
 // EscalationState is how far one alert group's escalation has gone; see
@@ -61,7 +63,9 @@ type Flush struct {
 	// escalation ended with the group.
 	Escalations       []EscalationState
 	DeleteEscalations []string
-	At                time.Time
+	// EpisodeNotes are applied to the stored episodes (see EpisodeNote).
+	EpisodeNotes []EpisodeNote
+	At           time.Time
 }
 
 // NotifyStore persists the notification side: the notification log, the

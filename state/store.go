@@ -32,6 +32,8 @@ type Batch struct {
 	Events []*alert.Event
 	// Status, when set, replaces the group's stored evaluation status.
 	Status *GroupStatus
+	// Episodes are upserted, in order (see EpisodeStore).
+	Episodes []Episode
 }
 
 // Store persists alert state and the outbox. The embedded default is SQLite
@@ -54,5 +56,5 @@ type Store interface {
 
 // Empty reports whether the batch changes no alert and carries no event.
 func (b *Batch) Empty() bool {
-	return len(b.Upserts) == 0 && len(b.Deletes) == 0 && len(b.Events) == 0
+	return len(b.Upserts) == 0 && len(b.Deletes) == 0 && len(b.Events) == 0 && len(b.Episodes) == 0
 }

@@ -23,6 +23,11 @@ type apiAlert struct {
 	KeepFiringSince *time.Time     `json:"keepFiringSince,omitempty"`
 	Value           string         `json:"value"`
 	Fingerprint     string         `json:"fingerprint"`
+	// Flapping and FlappingSince are alerter's additions: the alert fires
+	// and resolves too often, and its receivers are held until it is
+	// stable (see flap detection).
+	Flapping      bool       `json:"flapping,omitempty"`
+	FlappingSince *time.Time `json:"flappingSince,omitempty"`
 }
 
 type apiSeverity struct {
@@ -94,6 +99,10 @@ func toAPIAlert(a *alert.Alert) apiAlert {
 	if !a.KeepFiringSince.IsZero() {
 		t := a.KeepFiringSince
 		out.KeepFiringSince = &t
+	}
+	if a.Flapping() {
+		t := a.FlappingSince()
+		out.Flapping, out.FlappingSince = true, &t
 	}
 	return out
 }

@@ -76,6 +76,8 @@ type Options struct {
 	// RuntimeInfo, when set, adds its fields to runtimeinfo (the storage,
 	// the leadership).
 	RuntimeInfo func() map[string]any
+	// Report serves GET /api/v1/report; nil leaves it unserved.
+	Report Reporter
 }
 
 // DefaultMaxBodyBytes is the largest request body any route accepts: the
@@ -108,6 +110,9 @@ func New(opts Options) *API {
 		a.mux.HandleFunc("POST /api/v1/alerts", a.postAlerts)
 	}
 	a.mux.HandleFunc("GET /api/v1/status/runtimeinfo", a.runtimeInfo)
+	if opts.Report != nil {
+		a.mux.HandleFunc("GET /api/v1/report", a.report)
+	}
 	a.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("Healthy.\n"))

@@ -33,6 +33,7 @@ Usage:
   alerter check FILE...     validate rule files and the main config
   alerter test FILE...      run rule unit tests (promtool's test rules format)
   alerter replay ...        backtest rules over Prometheus's history
+  alerter report [flags]    the noisiest rules of the last days, from a running alerter
   alerter version           print the version
 
 Run 'alerter run -h' for the run flags.
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return replayCmd(ctx, args[1:], stdout, stderr, time.Now())
+	case "report":
+		return reportCmd(context.Background(), args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "alerter, version %s\n", version)
 		return 0

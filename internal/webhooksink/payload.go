@@ -44,6 +44,10 @@ type Alert struct {
 	Fingerprint  string            `json:"fingerprint"`
 	// Acknowledgement is alerter's addition for acknowledged alerts.
 	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
+	// Flapping and FlappingSince are alerter's additions for alerts that
+	// fire and resolve too often (flap detection).
+	Flapping      bool       `json:"flapping,omitempty"`
+	FlappingSince *time.Time `json:"flappingSince,omitempty"`
 }
 
 // Escalation says which level of which escalation policy sent a payload.

@@ -46,7 +46,7 @@ func DefaultDetails() map[string]string {
 // alertListTemplate lists the alerts of .Alerts.<which>, one block each:
 // labels on the first line, then annotations and the source link.
 func alertListTemplate(which string) string {
-	return `{{ range .Alerts.` + which + ` }}{{ .Labels }}
+	return `{{ range .Alerts.` + which + ` }}{{ .Labels }}{{ if .Flapping }} (flapping since {{ .FlappingSince.UTC.Format "2006-01-02 15:04 MST" }}){{ end }}
 {{ range .Annotations.SortedPairs }}  {{ .Name }}: {{ .Value }}
 {{ end }}{{ if .GeneratorURL }}  source: {{ .GeneratorURL }}
 {{ end }}{{ end }}`

@@ -57,7 +57,8 @@ const (
 	blockDigestLabels = "alerter_digest_labels"
 	blockDigestLinks  = "alerter_digest_links"
 	blockEscalation   = "alerter_escalation"
-	blockAck          = "alerter_ack_" // + fingerprint
+	blockAck          = "alerter_ack_"      // + fingerprint
+	blockFlapping     = "alerter_flapping_" // + fingerprint
 	blockActions      = "alerter_actions"
 	blockFooter       = "alerter_footer"
 )
@@ -192,6 +193,10 @@ func alertBlocks(m *notifiers.Message) []slack.Block {
 	})
 	for _, a := range firing[:min(len(firing), maxAlerts)] {
 		blocks = append(blocks, firingBlocks(a, m.GroupLabels)...)
+		if a.Flapping() {
+			blocks = append(blocks, slack.NewContextBlock(blockFlapping+a.Fingerprint().String(), mrkdwn(
+				":repeat: *Flapping* since "+slackDate(a.FlappingSince())+": it fires and resolves too often. No more notifications about it until it is stable.")))
+		}
 		if k, ok := m.Ack(a); ok {
 			note := ":white_check_mark: Acknowledged by " + escape(truncate(k.By, 100)) + " " + slackDate(k.At)
 			if c := strings.TrimSpace(k.Comment); c != "" {

@@ -74,6 +74,20 @@ func TestGolden(t *testing.T) {
 			want: "chat.update chat.postMessage",
 		},
 		{
+			name:   "flapping",
+			seeded: true,
+			msg: func() *notifiers.Message {
+				a := firing("api-1", "critical", annotations("api-1"))
+				a.Flap = &alert.Flap{Since: t0.Add(3 * time.Minute), Incident: t0.Add(3 * time.Minute)}
+				b := firing("api-2", "warning", annotations("api-2"))
+				b.Flap = &alert.Flap{Incident: t0.Add(time.Minute)}
+				m := groupMessage(posted(), a, b)
+				m.Changes = notifiers.Changes{Flapping: []*alert.Alert{a}, Stable: []*alert.Alert{b}}
+				return m
+			},
+			want: "chat.update chat.postMessage",
+		},
+		{
 			name: "digest",
 			msg:  digest,
 			want: "chat.postMessage",

@@ -19,6 +19,10 @@ import (
 func threadText(m *notifiers.Message) string {
 	c, common := m.Changes, m.CommonLabels()
 	if m.Status() == "resolved" {
+		if stable := filterFiring(c.Stable, false); len(stable) > 0 {
+			return ":white_check_mark: *resolved*, stable again after flapping: " + names(stable, common) +
+				" — all alerts of this group have resolved"
+		}
 		if len(c.Resolved) == 0 {
 			return ":white_check_mark: *resolved*: all alerts of this group have resolved"
 		}
@@ -43,6 +47,12 @@ func threadText(m *notifiers.Message) string {
 	}
 	if len(c.Firing) > 0 {
 		lines = append(lines, ":fire: new: "+names(c.Firing, common))
+	}
+	if len(c.Flapping) > 0 {
+		lines = append(lines, ":repeat: flapping, held until stable: "+names(c.Flapping, common))
+	}
+	if firing := filterFiring(c.Stable, true); len(firing) > 0 {
+		lines = append(lines, ":ok: stable again, still firing: "+names(firing, common))
 	}
 	if len(c.Resolved) > 0 {
 		lines = append(lines, ":white_check_mark: resolved: "+names(c.Resolved, common))
@@ -104,4 +114,15 @@ func severityRank(s string) int {
 		return 4
 	}
 	return 5
+}
+
+// filterFiring returns the alerts of as that are firing (or not).
+func filterFiring(as []*alert.Alert, firing bool) []*alert.Alert {
+	var out []*alert.Alert
+	for _, a := range as {
+		if (a.State == alert.StateFiring) == firing {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -103,6 +103,11 @@ type Alert struct {
 	Value float64
 	// Ack is set when the (firing) alert is acknowledged.
 	Ack *alert.Ack
+	// Flapping: the alert fires and resolves too often; receivers hear
+	// nothing more about it until it is stable. FlappingSince is when it
+	// began (zero when it is not flapping).
+	Flapping      bool
+	FlappingSince time.Time
 }
 
 // Alerts is a list of alerts with Alertmanager's helpers.
@@ -113,6 +118,17 @@ func (as Alerts) Firing() Alerts { return as.with("firing") }
 
 // Resolved returns the resolved alerts.
 func (as Alerts) Resolved() Alerts { return as.with("resolved") }
+
+// Flapping returns the flapping alerts (alerter's addition).
+func (as Alerts) Flapping() Alerts {
+	out := Alerts{}
+	for _, a := range as {
+		if a.Flapping {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 func (as Alerts) with(status string) Alerts {
 	out := Alerts{}
@@ -130,8 +146,13 @@ type ChangesData struct {
 	Resolved Alerts
 	Raised   Alerts
 	// Acked are the alerts acknowledged since the previous message.
-	Acked  Alerts
-	Repeat bool
+	Acked Alerts
+	// Flapping are the alerts that began flapping since the previous
+	// message; Stable those that were flapping and are stable now (firing
+	// or resolved).
+	Flapping Alerts
+	Stable   Alerts
+	Repeat   bool
 }
 
 // Data is the root object of every notification template.
@@ -173,6 +194,9 @@ func NewAlert(a *alert.Alert) Alert {
 		out.Status = "resolved"
 		out.EndsAt = a.ResolvedAt
 	}
+	if a.Flapping() {
+		out.Flapping, out.FlappingSince = true, a.FlappingSince()
+	}
 	return out
 }
 
@@ -196,6 +220,8 @@ func NewData(m *notifiers.Message) *Data {
 			Resolved: alertsOf(m, m.Changes.Resolved),
 			Raised:   alertsOf(m, m.Changes.Raised),
 			Acked:    alertsOf(m, m.Changes.Acked),
+			Flapping: alertsOf(m, m.Changes.Flapping),
+			Stable:   alertsOf(m, m.Changes.Stable),
 			Repeat:   m.Changes.Repeat,
 		},
 	}

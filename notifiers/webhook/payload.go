@@ -42,6 +42,11 @@ type Alert struct {
 	// Acknowledgement is alerter's addition: who acknowledged this firing
 	// alert, when, and until when.
 	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
+	// Flapping and FlappingSince are alerter's additions: the alert fires
+	// and resolves too often, since when; until it is stable, it stays
+	// "firing" here and receivers hear nothing more about it.
+	Flapping      bool       `json:"flapping,omitempty"`
+	FlappingSince *time.Time `json:"flappingSince,omitempty"`
 }
 
 // Acknowledgement is an alert's acknowledgement in a Payload.
@@ -114,6 +119,10 @@ func newAlert(a *alert.Alert) Alert {
 	if a.State != alert.StateFiring {
 		out.Status = "resolved"
 		out.EndsAt = a.ResolvedAt.UTC()
+	}
+	if a.Flapping() {
+		since := a.FlappingSince().UTC()
+		out.Flapping, out.FlappingSince = true, &since
 	}
 	return out
 }

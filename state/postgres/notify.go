@@ -17,17 +17,17 @@ var _ state.NotifyStore = (*Store)(nil)
 
 // LoadNflog returns every notification log entry.
 func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT receiver, integration, group_key, firing, resolved, acked, sent_at FROM nflog`)
+	rows, err := s.pool.Query(ctx, `SELECT receiver, integration, group_key, firing, resolved, acked, flapping, sent_at FROM nflog`)
 	if err != nil {
 		return nil, wrap(ctx, err, "reading nflog")
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (state.NflogEntry, error) {
 		var (
-			e                       state.NflogEntry
-			firing, resolved, acked []byte
-			sent                    int64
+			e                                 state.NflogEntry
+			firing, resolved, acked, flapping []byte
+			sent                              int64
 		)
-		if err := r.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &acked, &sent); err != nil {
+		if err := r.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &acked, &flapping, &sent); err != nil {
 			return e, err
 		}
 		var err error
@@ -39,6 +39,9 @@ func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
 		}
 		if e.Acked, err = codec.DecodeFingerprints(acked); err != nil {
 			return e, fmt.Errorf("nflog acked: %w", err)
+		}
+		if e.Flapping, err = codec.DecodeFingerprints(flapping); err != nil {
+			return e, fmt.Errorf("nflog flapping: %w", err)
 		}
 		e.SentAt = codec.DecodeTime(sent)
 		return e, nil
@@ -61,11 +64,12 @@ func (s *Store) applyFlush(ctx context.Context, f *state.Flush, epoch int64) err
 		if err != nil {
 			return fmt.Errorf("postgres state: nflog: %w", err)
 		}
-		b.Queue(`INSERT INTO nflog (receiver, integration, group_key, firing, resolved, acked, sent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (receiver, integration, group_key)
-			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, acked = excluded.acked, sent_at = excluded.sent_at`,
+		b.Queue(`INSERT INTO nflog (receiver, integration, group_key, firing, resolved, acked, flapping, sent_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (receiver, integration, group_key)
+			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, acked = excluded.acked,
+				flapping = excluded.flapping, sent_at = excluded.sent_at`,
 			e.Receiver, e.Integration, e.GroupKey, codec.EncodeFingerprints(e.Firing), codec.EncodeFingerprints(e.Resolved),
-			codec.EncodeFingerprints(e.Acked), sent)
+			codec.EncodeFingerprints(e.Acked), codec.EncodeFingerprints(e.Flapping), sent)
 	}
 	for _, e := range f.DeleteNflog {
 		b.Queue(`DELETE FROM nflog WHERE receiver = $1 AND integration = $2 AND group_key = $3`, e.Receiver, e.Integration, e.GroupKey)
@@ -97,6 +101,9 @@ func (s *Store) applyFlush(ctx context.Context, f *state.Flush, epoch int64) err
 	}
 	if len(f.DeleteEscalations) > 0 {
 		b.Queue(`DELETE FROM escalations WHERE group_key = ANY($1)`, f.DeleteEscalations)
+	}
+	if err := queueEpisodeNotes(b, f.EpisodeNotes); err != nil {
+		return err
 	}
 	if len(f.ConsumedEvents) > 0 {
 		b.Queue(markDeliveredSQL, at, f.ConsumedEvents)

@@ -164,6 +164,30 @@ func migrations() []string {
 		)`,
 		// 22: pushed alerts' endsAt (see alert.Alert.EndsAt).
 		`ALTER TABLE alerts ADD COLUMN ends_at bigint NOT NULL DEFAULT 0`,
+		// 23: an alert's flap history (codec.EncodeFlap; '' for none).
+		`ALTER TABLE alerts ADD COLUMN flap text NOT NULL DEFAULT ''`,
+		// 24: which firing fingerprints an integration was told were
+		// flapping.
+		`ALTER TABLE nflog ADD COLUMN flapping text NOT NULL DEFAULT '[]'`,
+		// 25: one row per firing episode of an evaluated alert
+		// (state.Episode).
+		`CREATE TABLE episodes (
+			rule_id       text    NOT NULL,
+			rule_group    text    NOT NULL,
+			alertname     text    NOT NULL,
+			fp            bigint  NOT NULL,
+			labels        text    NOT NULL,
+			fired_at      bigint  NOT NULL,
+			resolved_at   bigint  NOT NULL, -- 0 while open
+			evaluations   bigint  NOT NULL,
+			flapping      boolean NOT NULL,
+			acked_at      bigint  NOT NULL,
+			acked_by      text    NOT NULL,
+			notifications integer NOT NULL,
+			-- Firing time first: rows are appended in time order, and
+			-- LoadEpisodes and PruneEpisodes read ranges of it.
+			PRIMARY KEY (fired_at, rule_id, fp)
+		)`,
 	}
 }
 

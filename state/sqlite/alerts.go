@@ -11,10 +11,10 @@ import (
 
 const (
 	alertColumns = `rule_id, fp, labels, annotations, state, value_bits, generator_url,
-		active_at, fired_at, resolved_at, keep_firing_since, last_eval_at, severity_raised_at, ends_at`
+		active_at, fired_at, resolved_at, keep_firing_since, last_eval_at, severity_raised_at, ends_at, flap`
 
 	upsertAlertSQL = `INSERT INTO alerts (` + alertColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (rule_id, fp) DO UPDATE SET
 			labels = excluded.labels,
 			annotations = excluded.annotations,
@@ -27,7 +27,8 @@ const (
 			keep_firing_since = excluded.keep_firing_since,
 			last_eval_at = excluded.last_eval_at,
 			severity_raised_at = excluded.severity_raised_at,
-			ends_at = excluded.ends_at`
+			ends_at = excluded.ends_at,
+			flap = excluded.flap`
 
 	deleteAlertSQL = `DELETE FROM alerts WHERE rule_id = ? AND fp = ?`
 
@@ -53,10 +54,14 @@ func alertArgs(a *alert.Alert) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	flap, err := codec.EncodeFlap(a.Flap)
+	if err != nil {
+		return nil, fmt.Errorf("flap history: %w", err)
+	}
 	return []any{
 		a.Key.RuleID, codec.EncodeFingerprint(a.Key.ID), labels, annotations,
 		int64(a.State), codec.EncodeValue(a.Value), a.GeneratorURL,
-		ts[0], ts[1], ts[2], ts[3], ts[4], ts[5], ts[6],
+		ts[0], ts[1], ts[2], ts[3], ts[4], ts[5], ts[6], flap,
 	}, nil
 }
 
@@ -73,10 +78,11 @@ func (s *Store) LoadAlerts(ctx context.Context) ([]*alert.Alert, error) {
 			a                   alert.Alert
 			fp, st, value       int64
 			labels, annotations []byte
+			flap                []byte
 			ts                  [7]int64
 		)
 		if err := rows.Scan(&a.Key.RuleID, &fp, &labels, &annotations, &st, &value, &a.GeneratorURL,
-			&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6]); err != nil {
+			&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6], &flap); err != nil {
 			return nil, fmt.Errorf("sqlite state: loading alerts: %w", err)
 		}
 		a.Key.ID = codec.DecodeFingerprint(fp)
@@ -91,6 +97,9 @@ func (s *Store) LoadAlerts(ctx context.Context) ([]*alert.Alert, error) {
 		}
 		a.Value = codec.DecodeValue(value)
 		codec.DecodeAlertTimes(&a, ts)
+		if a.Flap, err = codec.DecodeFlap(flap); err != nil {
+			return nil, fmt.Errorf("sqlite state: alert %s/%s: flap history: %w", a.Key.RuleID, a.Key.ID, err)
+		}
 		out = append(out, &a)
 	}
 	if err := rows.Err(); err != nil {

@@ -98,6 +98,9 @@ func (s *Store) commit(ctx context.Context, b *state.Batch) (err error) {
 			return err
 		}
 	}
+	if err := s.upsertEpisodes(ctx, tx, b.Episodes); err != nil {
+		return err
+	}
 	var ids []int64
 	if len(b.Events) > 0 {
 		ids = make([]int64, len(b.Events))

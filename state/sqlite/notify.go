@@ -53,7 +53,7 @@ func notifyMigrations() []string {
 
 // LoadNflog returns every notification log entry.
 func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT receiver, integration, group_key, firing, resolved, acked, sent_at FROM nflog`)
+	rows, err := s.db.QueryContext(ctx, `SELECT receiver, integration, group_key, firing, resolved, acked, flapping, sent_at FROM nflog`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite state: reading nflog: %w", err)
 	}
@@ -61,11 +61,11 @@ func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
 	var out []state.NflogEntry
 	for rows.Next() {
 		var (
-			e                       state.NflogEntry
-			firing, resolved, acked []byte
-			sent                    int64
+			e                                 state.NflogEntry
+			firing, resolved, acked, flapping []byte
+			sent                              int64
 		)
-		if err := rows.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &acked, &sent); err != nil {
+		if err := rows.Scan(&e.Receiver, &e.Integration, &e.GroupKey, &firing, &resolved, &acked, &flapping, &sent); err != nil {
 			return nil, fmt.Errorf("sqlite state: reading nflog: %w", err)
 		}
 		var err error
@@ -77,6 +77,9 @@ func (s *Store) LoadNflog(ctx context.Context) ([]state.NflogEntry, error) {
 		}
 		if e.Acked, err = codec.DecodeFingerprints(acked); err != nil {
 			return nil, fmt.Errorf("sqlite state: nflog acked: %w", err)
+		}
+		if e.Flapping, err = codec.DecodeFingerprints(flapping); err != nil {
+			return nil, fmt.Errorf("sqlite state: nflog flapping: %w", err)
 		}
 		e.SentAt = codec.DecodeTime(sent)
 		out = append(out, e)
@@ -100,14 +103,16 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 	}()
 	for _, e := range f.Nflog {
 		firing, resolved, acked := codec.EncodeFingerprints(e.Firing), codec.EncodeFingerprints(e.Resolved), codec.EncodeFingerprints(e.Acked)
+		flapping := codec.EncodeFingerprints(e.Flapping)
 		sent, err := codec.EncodeTime(e.SentAt)
 		if err != nil {
 			return fmt.Errorf("sqlite state: nflog: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO nflog (receiver, integration, group_key, firing, resolved, acked, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receiver, integration, group_key)
-			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, acked = excluded.acked, sent_at = excluded.sent_at`,
-			e.Receiver, e.Integration, e.GroupKey, firing, resolved, acked, sent); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO nflog (receiver, integration, group_key, firing, resolved, acked, flapping, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receiver, integration, group_key)
+			DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved, acked = excluded.acked,
+				flapping = excluded.flapping, sent_at = excluded.sent_at`,
+			e.Receiver, e.Integration, e.GroupKey, firing, resolved, acked, flapping, sent); err != nil {
 			return fmt.Errorf("sqlite state: nflog: %w", err)
 		}
 	}
@@ -140,6 +145,9 @@ func (s *Store) ApplyFlush(ctx context.Context, f *state.Flush) (err error) {
 		}
 	}
 	if err := applyEscalations(ctx, tx, f); err != nil {
+		return err
+	}
+	if err := s.noteEpisodes(ctx, tx, f.EpisodeNotes); err != nil {
 		return err
 	}
 	if err := markDelivered(ctx, tx, at, f.ConsumedEvents); err != nil {

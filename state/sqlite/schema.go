@@ -55,7 +55,7 @@ func migrations() []string {
 		`CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL`,
 		// 5: PruneDelivered deletes by delivery time.
 		`CREATE INDEX outbox_delivered_at ON outbox (delivered_at) WHERE delivered_at IS NOT NULL`,
-	}, append(append(append(append(notifyMigrations(), silenceMigrations()...), ackMigrations()...), pushMigrations()...), statusMigrations()...)...)
+	}, append(append(append(append(append(notifyMigrations(), silenceMigrations()...), ackMigrations()...), pushMigrations()...), statusMigrations()...), flapMigrations()...)...)
 }
 
 // pushMigrations add what pushed alerts need: their endsAt.

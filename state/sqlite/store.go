@@ -70,11 +70,13 @@ var _ state.Store = (*Store)(nil)
 // statements are prepared once at Open and reused by every transaction, so
 // a Commit does not re-parse its SQL.
 type statements struct {
-	upsertAlert  *sql.Stmt
-	deleteAlert  *sql.Stmt
-	upsertMark   *sql.Stmt
-	insertEvent  *sql.Stmt
-	upsertStatus *sql.Stmt
+	upsertAlert   *sql.Stmt
+	deleteAlert   *sql.Stmt
+	upsertMark    *sql.Stmt
+	insertEvent   *sql.Stmt
+	upsertStatus  *sql.Stmt
+	upsertEpisode *sql.Stmt
+	noteEpisode   *sql.Stmt
 	// upsertAlerts and insertEvents are the chunkRows-row forms of
 	// upsertAlert and insertEvent (see multirow.go).
 	upsertAlerts *sql.Stmt
@@ -178,6 +180,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.upsertStatus, upsertStatusSQL},
 		{&s.stmts.upsertAlerts, multiRow(upsertAlertSQL, chunkRows)},
 		{&s.stmts.insertEvents, insertEventsSQL},
+		{&s.stmts.upsertEpisode, upsertEpisodeSQL},
+		{&s.stmts.noteEpisode, noteEpisodeSQL},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -194,6 +198,7 @@ func (s *Store) closeStatements() error {
 		s.stmts.upsertAlert, s.stmts.deleteAlert, s.stmts.upsertMark,
 		s.stmts.insertEvent, s.stmts.upsertStatus,
 		s.stmts.upsertAlerts, s.stmts.insertEvents,
+		s.stmts.upsertEpisode, s.stmts.noteEpisode,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

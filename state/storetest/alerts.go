@@ -45,6 +45,8 @@ func testAlertRoundTrip(t *testing.T, h Harness) {
 		{"fingerprint with the top bit set", func(a *alert.Alert) { a.Key.ID = model.Fingerprint(math.MaxUint64 - 7) }},
 		{"empty rule id and url", func(a *alert.Alert) { a.Key.RuleID, a.GeneratorURL = "", "" }},
 		{"times before 1970", func(a *alert.Alert) { a.ActiveAt = time.Date(1960, 1, 2, 3, 4, 5, 6, time.UTC) }},
+		{"flapping", func(a *alert.Alert) { a.Flap = SampleFlap() }},
+		{"empty flap history", func(a *alert.Alert) { a.Flap = &alert.Flap{} }},
 	}
 	// One database, one alert per case, checked after a restart as well.
 	s, db := open(t, h, "")

@@ -19,7 +19,7 @@ func testNotifyRoundTrip(t *testing.T, h Harness) {
 	f := &state.Flush{
 		At: at,
 		Nflog: []state.NflogEntry{
-			{Receiver: "r", Integration: "slack/0", GroupKey: "g1", Firing: []uint64{1, 1 << 63}, Acked: []uint64{1}, SentAt: at},
+			{Receiver: "r", Integration: "slack/0", GroupKey: "g1", Firing: []uint64{1, 1 << 63}, Acked: []uint64{1}, Flapping: []uint64{1 << 63}, SentAt: at},
 			{Receiver: "r", Integration: "slack/0", GroupKey: "g2", Resolved: []uint64{2}, SentAt: at},
 		},
 		Notifications: []*state.Notification{
@@ -86,8 +86,9 @@ func testNotifyRoundTrip(t *testing.T, h Harness) {
 	}
 	sort.Slice(log, func(i, j int) bool { return log[i].GroupKey < log[j].GroupKey })
 	want := []state.NflogEntry{
-		{Receiver: "r", Integration: "slack/0", GroupKey: "g1", Firing: []uint64{1, 1 << 63}, Resolved: []uint64{}, Acked: []uint64{1}, SentAt: at},
-		{Receiver: "r", Integration: "slack/0", GroupKey: "g2", Firing: []uint64{}, Resolved: []uint64{2}, Acked: []uint64{}, SentAt: at},
+		{Receiver: "r", Integration: "slack/0", GroupKey: "g1", Firing: []uint64{1, 1 << 63}, Resolved: []uint64{}, Acked: []uint64{1},
+			Flapping: []uint64{1 << 63}, SentAt: at},
+		{Receiver: "r", Integration: "slack/0", GroupKey: "g2", Firing: []uint64{}, Resolved: []uint64{2}, Acked: []uint64{}, Flapping: []uint64{}, SentAt: at},
 	}
 	if !reflect.DeepEqual(log, want) {
 		t.Fatalf("nflog\n got %+v\nwant %+v", log, want)

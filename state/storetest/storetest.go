@@ -31,6 +31,7 @@ type Store interface {
 	silence.Store
 	silence.WindowStore
 	ack.Store
+	state.EpisodeStore
 
 	LoadGroupStatus(ctx context.Context) ([]state.GroupStatus, error)
 	OutboxDepth(ctx context.Context) (int, error)
@@ -113,6 +114,10 @@ func Run(t *testing.T, h Harness) {
 		{"LeaseExpires", testLeaseExpires},
 		{"Fencing", testFencing},
 		{"ClaimNotification", testClaimNotification},
+		{"FlapRoundTrip", testFlapRoundTrip},
+		{"Episodes", testEpisodes},
+		{"EpisodesFenced", testEpisodesFenced},
+		{"PruneEpisodes", testPruneEpisodes},
 	}
 	if h.Shared {
 		tests = append(tests, []struct {

@@ -27,6 +27,11 @@ type gettableAlert struct {
 	Fingerprint  string         `json:"fingerprint"`
 	Receivers    []receiver     `json:"receivers"`
 	Status       alertStatus    `json:"status"`
+	// Flapping and FlappingSince are alerter's additions: the alert fires
+	// and resolves too often; it is listed (as active) while it flaps,
+	// whatever its state at the moment, as its receivers hold it.
+	Flapping      bool     `json:"flapping,omitempty"`
+	FlappingSince *apiTime `json:"flappingSince,omitempty"`
 }
 
 type receiver struct {
@@ -49,12 +54,14 @@ const (
 )
 
 // firing returns the alerts Alertmanager would know: alerter's pending
-// alerts have not fired, and Prometheus would not have sent them.
+// alerts have not fired, and Prometheus would not have sent them. Flapping
+// alerts are listed whatever their state at the moment, as the
+// notification side holds them as firing.
 func (a *API) firing() []*alert.Alert {
 	var out []*alert.Alert
 	for _, al := range a.o.Alerts() {
-		if al.State == alert.StateFiring {
-			out = append(out, al)
+		if al.Ongoing() {
+			out = append(out, al.Held())
 		}
 	}
 	return out
@@ -98,6 +105,10 @@ func (a *API) toGettableAlert(al *alert.Alert, now time.Time) gettableAlert {
 	}
 	if len(g.Status.SilencedBy)+len(g.Status.InhibitedBy)+len(g.Status.MutedBy) > 0 {
 		g.Status.State = stateSuppressed
+	}
+	if al.Flapping() {
+		since := apiTime(al.FlappingSince())
+		g.Flapping, g.FlappingSince = true, &since
 	}
 	return g
 }

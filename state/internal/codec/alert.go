@@ -127,6 +127,8 @@ type alertSnapshot struct {
 	LastEvalAt       int64    `json:"last_eval_at"`
 	SeverityRaisedAt int64    `json:"severity_raised_at"`
 	EndsAt           int64    `json:"ends_at,omitempty"`
+	// Flap is the alert's flap history (added with flap detection).
+	Flap *flapRecord `json:"flap,omitempty"`
 }
 
 // alertTimes lists an alert's times in one fixed order, shared by the
@@ -164,6 +166,10 @@ func EncodeSnapshot(a *alert.Alert) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	flap, err := toFlapRecord(a.Flap)
+	if err != nil {
+		return "", fmt.Errorf("flap history: %w", err)
+	}
 	b, err := json.Marshal(alertSnapshot{
 		RuleID:           a.Key.RuleID,
 		Fingerprint:      a.Key.ID.String(),
@@ -179,6 +185,7 @@ func EncodeSnapshot(a *alert.Alert) (string, error) {
 		LastEvalAt:       ts[4],
 		SeverityRaisedAt: ts[5],
 		EndsAt:           ts[6],
+		Flap:             flap,
 	})
 	if err != nil {
 		return "", err
@@ -207,6 +214,7 @@ func DecodeSnapshot(b []byte) (alert.Alert, error) {
 		State:        alert.State(s.State),
 		Value:        v,
 		GeneratorURL: s.GeneratorURL,
+		Flap:         fromFlapRecord(s.Flap),
 	}
 	DecodeAlertTimes(&a, [7]int64{
 		s.ActiveAt, s.FiredAt, s.ResolvedAt,

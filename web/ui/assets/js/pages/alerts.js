@@ -149,6 +149,10 @@ export function mount(ctx) {
       badges.push(h('span', {class: 'badge mute muted', title: 'Muted by a maintenance window or time interval'}, 'Muted by ',
         h('a', {href: hashFor(['maintenance'])}, name)));
     }
+    if (a.flapping) {
+      badges.push(h('span', {class: 'badge flapping', title: 'It fires and resolves too often: its receivers were told once, and hear nothing more about it until it is stable'},
+        'Flapping since ', timeEl(a.flappingSince)));
+    }
     if (ack) {
       badges.push(h('span', {class: 'badge ack', 'data-ack': ack.id, title: ack.comment ? `Comment: ${ack.comment}` : 'No comment'},
         'Acknowledged by ', h('strong', null, ack.createdBy), ' ', timeEl(ack.createdAt),
