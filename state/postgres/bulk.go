@@ -42,6 +42,9 @@ var upsertAlertsSQL = func() string {
 	return upsertAlertSQL[:i] + "SELECT * FROM unnest(" + strings.Join(params, ", ") + ")" + upsertAlertSQL[j:]
 }()
 
+// alertArity is the number of alertColumns (and of alertArgs' arguments).
+var alertArity = strings.Count(alertColumns, ",") + 1
+
 // sqlType names the PostgreSQL type of an alertArgs argument.
 func sqlType(v any) string {
 	switch v.(type) {
@@ -86,7 +89,7 @@ func queueUpserts(b *pgx.Batch, as []*alert.Alert, bulkMin int) error {
 	}
 	for start := 0; start < len(as); start += bulkRows {
 		chunk := as[start:min(start+bulkRows, len(as))]
-		cols := make([][]any, 14)
+		cols := make([][]any, alertArity)
 		for i := range cols {
 			cols[i] = make([]any, 0, len(chunk))
 		}

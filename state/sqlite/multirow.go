@@ -8,7 +8,7 @@ import "strings"
 // resetting) is paid once per chunk instead of once per row.
 
 // chunkRows is how many rows one multi-row statement carries; with the
-// alerts table's 14 columns that is 3,584 parameters, well below SQLite's
+// alerts table's 15 columns that is 3,840 parameters, well below SQLite's
 // limit of 32,766.
 const chunkRows = 256
 
