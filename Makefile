@@ -31,7 +31,7 @@ demo: ## run the demo: target, Prometheus, webhook sink and alerter
 bench: ## run all benchmarks
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-bench-load: ## load harness: real Prometheus + alerter, scale/storm/shared (~8 min; BENCHMARKS.md)
+bench-load: ## load harness: real Prometheus + alerter, scale/storm/shared/page (~11 min; BENCHMARKS.md)
 	scripts/ensure-deps.sh
 	ALERTER_BENCH_LOAD=1 $(GO) test -run '^TestLoad$$' -v -count=1 -timeout 30m ./bench/load
 
