@@ -37,16 +37,27 @@ type wireAlert struct {
 type wireLabels = map[model.LabelName]model.LabelValue
 
 type wireMessage struct {
-	Receiver    string               `json:"receiver"`
-	GroupKey    string               `json:"group_key"`
-	GroupLabels wireLabels           `json:"group_labels"`
-	Alerts      []wireAlert          `json:"alerts"`
-	Firing      []wireAlert          `json:"changes_firing,omitempty"`
-	Resolved    []wireAlert          `json:"changes_resolved,omitempty"`
-	Raised      []wireAlert          `json:"changes_raised,omitempty"`
-	Acked       []wireAlert          `json:"changes_acked,omitempty"`
-	Flapping    []wireAlert          `json:"changes_flapping,omitempty"`
-	Stable      []wireAlert          `json:"changes_stable,omitempty"`
+	Receiver    string      `json:"receiver"`
+	GroupKey    string      `json:"group_key"`
+	GroupLabels wireLabels  `json:"group_labels"`
+	Alerts      []wireAlert `json:"alerts"`
+	// A change list is written as the indexes of its alerts in Alerts
+	// (…_at) when they are all there, as they are in every message the
+	// dispatcher builds, so that a storm's message does not carry each
+	// alert twice; otherwise, and in messages written before, in full.
+	Firing     []wireAlert `json:"changes_firing,omitempty"`
+	FiringAt   []int       `json:"changes_firing_at,omitempty"`
+	Resolved   []wireAlert `json:"changes_resolved,omitempty"`
+	ResolvedAt []int       `json:"changes_resolved_at,omitempty"`
+	Raised     []wireAlert `json:"changes_raised,omitempty"`
+	RaisedAt   []int       `json:"changes_raised_at,omitempty"`
+	Acked      []wireAlert `json:"changes_acked,omitempty"`
+	AckedAt    []int       `json:"changes_acked_at,omitempty"`
+	Flapping   []wireAlert `json:"changes_flapping,omitempty"`
+	FlappingAt []int       `json:"changes_flapping_at,omitempty"`
+	Stable     []wireAlert `json:"changes_stable,omitempty"`
+	StableAt   []int       `json:"changes_stable_at,omitempty"`
+
 	Acks        map[string]alert.Ack `json:"acks,omitempty"`
 	Escalation  *Escalation          `json:"escalation,omitempty"`
 	Repeat      bool                 `json:"changes_repeat,omitempty"`
@@ -91,16 +102,47 @@ func fromWire(ws []wireAlert) []*alert.Alert {
 // EncodeMessage serialises a message for the outbox (State is not part of
 // it: it is stored per group, apart).
 func EncodeMessage(m *Message) ([]byte, error) {
-	return json.Marshal(wireMessage{
+	w := wireMessage{
 		Receiver: m.Receiver, GroupKey: m.GroupKey, GroupLabels: m.GroupLabels, Alerts: toWire(m.Alerts),
-		Firing: toWire(m.Changes.Firing), Resolved: toWire(m.Changes.Resolved), Raised: toWire(m.Changes.Raised),
-		Acked: toWire(m.Changes.Acked), Flapping: toWire(m.Changes.Flapping), Stable: toWire(m.Changes.Stable),
 		Acks: wireAcks(m.Acks), Escalation: m.Escalation,
 		Repeat: m.Changes.Repeat, Digest: m.Digest, ExternalURL: m.ExternalURL, At: m.At,
-	})
+	}
+	var index map[*alert.Alert]int
+	if len(m.Alerts) > 0 {
+		index = make(map[*alert.Alert]int, len(m.Alerts))
+		for i, a := range m.Alerts {
+			index[a] = i
+		}
+	}
+	c := &m.Changes
+	w.Firing, w.FiringAt = changeToWire(c.Firing, index)
+	w.Resolved, w.ResolvedAt = changeToWire(c.Resolved, index)
+	w.Raised, w.RaisedAt = changeToWire(c.Raised, index)
+	w.Acked, w.AckedAt = changeToWire(c.Acked, index)
+	w.Flapping, w.FlappingAt = changeToWire(c.Flapping, index)
+	w.Stable, w.StableAt = changeToWire(c.Stable, index)
+	return json.Marshal(w)
 }
 
-// DecodeMessage is the inverse of EncodeMessage.
+// changeToWire writes a change list as the indexes of its alerts in the
+// message's alerts when each of them is there, else in full.
+func changeToWire(as []*alert.Alert, index map[*alert.Alert]int) ([]wireAlert, []int) {
+	if len(as) == 0 {
+		return nil, nil
+	}
+	at := make([]int, len(as))
+	for i, a := range as {
+		j, ok := index[a]
+		if !ok {
+			return toWire(as), nil
+		}
+		at[i] = j
+	}
+	return nil, at
+}
+
+// DecodeMessage is the inverse of EncodeMessage. A change list written as
+// indexes holds the same alerts as Alerts, as the encoded message did.
 func DecodeMessage(b []byte) (*Message, error) {
 	var w wireMessage
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -110,10 +152,33 @@ func DecodeMessage(b []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	alerts := fromWire(w.Alerts)
+	var c Changes
+	for _, l := range []struct {
+		dst  *[]*alert.Alert
+		full []wireAlert
+		at   []int
+		name string
+	}{
+		{&c.Firing, w.Firing, w.FiringAt, "firing"},
+		{&c.Resolved, w.Resolved, w.ResolvedAt, "resolved"},
+		{&c.Raised, w.Raised, w.RaisedAt, "raised"},
+		{&c.Acked, w.Acked, w.AckedAt, "acked"},
+		{&c.Flapping, w.Flapping, w.FlappingAt, "flapping"},
+		{&c.Stable, w.Stable, w.StableAt, "stable"},
+	} {
+		*l.dst = fromWire(l.full)
+		for _, i := range l.at {
+			if i < 0 || i >= len(alerts) {
+				return nil, fmt.Errorf("changes_%s_at: index %d of %d alerts", l.name, i, len(alerts))
+			}
+			*l.dst = append(*l.dst, alerts[i])
+		}
+	}
+	c.Repeat = w.Repeat
 	return &Message{
-		Receiver: w.Receiver, GroupKey: w.GroupKey, GroupLabels: w.GroupLabels, Alerts: fromWire(w.Alerts),
-		Changes: Changes{Firing: fromWire(w.Firing), Resolved: fromWire(w.Resolved), Raised: fromWire(w.Raised),
-			Acked: fromWire(w.Acked), Flapping: fromWire(w.Flapping), Stable: fromWire(w.Stable), Repeat: w.Repeat},
+		Receiver: w.Receiver, GroupKey: w.GroupKey, GroupLabels: w.GroupLabels, Alerts: alerts,
+		Changes:     c,
 		Acks:        acks,
 		Escalation:  w.Escalation,
 		Digest:      w.Digest,
