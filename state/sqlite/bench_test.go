@@ -83,21 +83,33 @@ func BenchmarkCommitSteady(b *testing.B) {
 // Building the batch is not timed.
 func BenchmarkCommitStorm(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("alerts=%d", n), func(b *testing.B) {
-			s := openTest(b, "")
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				batch := &state.Batch{Group: "g", EvaluatedAt: t0.Add(time.Duration(i+1) * time.Second)}
-				for j := range n {
-					a := sampleAlert(fmt.Sprintf("r%d", i), j)
-					batch.Upserts = append(batch.Upserts, a)
-					batch.Events = append(batch.Events, sampleEvent(alert.EventFiring, a))
-				}
-				b.StartTimer()
-				commit(b, s, batch)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/alert")
-		})
+		for _, episodes := range []bool{false, true} {
+			b.Run(fmt.Sprintf("alerts=%d/episodes=%v", n, episodes), func(b *testing.B) {
+				benchmarkCommitStorm(b, n, episodes)
+			})
+		}
 	}
+}
+
+// benchmarkCommitStorm commits n new firing alerts, their events and,
+// with episodes, their episode rows, as the evaluation of a storm does.
+func benchmarkCommitStorm(b *testing.B, n int, episodes bool) {
+	s := openTest(b, "")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		batch := &state.Batch{Group: "g", EvaluatedAt: t0.Add(time.Duration(i+1) * time.Second)}
+		for j := range n {
+			a := sampleAlert(fmt.Sprintf("r%d", i), j)
+			batch.Upserts = append(batch.Upserts, a)
+			batch.Events = append(batch.Events, sampleEvent(alert.EventFiring, a))
+			if episodes {
+				batch.Episodes = append(batch.Episodes, state.Episode{RuleID: a.Key.RuleID, Group: "g", Alertname: "A",
+					ID: a.Key.ID, Labels: a.Labels, FiredAt: t0.Add(time.Duration(i+1) * time.Second)})
+			}
+		}
+		b.StartTimer()
+		commit(b, s, batch)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/alert")
 }

@@ -84,8 +84,33 @@ func episodeArgs(e *state.Episode) ([]any, error) {
 	return []any{e.RuleID, e.Group, e.Alertname, codec.EncodeFingerprint(e.ID), labels, fired, resolved, e.Evaluations, flapping}, nil
 }
 
-// upsertEpisodes writes a batch's episodes inside its transaction.
+// upsertEpisodes writes a batch's episodes inside its transaction,
+// chunkRows to a statement while that many are left (a storm's firings),
+// then one by one, in the batch's order: an episode listed twice (fired,
+// then resolved) is upserted in that order either way.
 func (s *Store) upsertEpisodes(ctx context.Context, tx *sql.Tx, eps []state.Episode) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	if len(eps) >= chunkRows {
+		chunk := tx.StmtContext(ctx, s.stmts.upsertEpisodes)
+		args := make([]any, 0, chunkRows*9)
+		for len(eps) >= chunkRows {
+			args = args[:0]
+			for i := range eps[:chunkRows] {
+				e := &eps[i]
+				ea, err := episodeArgs(e)
+				if err != nil {
+					return fmt.Errorf("episode %s/%s: %w", e.RuleID, e.ID, err)
+				}
+				args = append(args, ea...)
+			}
+			if _, err := chunk.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("storing %d episodes from %s/%s: %w", chunkRows, eps[0].RuleID, eps[0].ID, err)
+			}
+			eps = eps[chunkRows:]
+		}
+	}
 	if len(eps) == 0 {
 		return nil
 	}

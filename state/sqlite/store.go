@@ -81,6 +81,8 @@ type statements struct {
 	// upsertAlert and insertEvent (see multirow.go).
 	upsertAlerts *sql.Stmt
 	insertEvents *sql.Stmt
+	// upsertEpisodes is the chunkRows-row form of upsertEpisode.
+	upsertEpisodes *sql.Stmt
 }
 
 // Open opens (creating if needed) the database in opts.Dir and migrates its
@@ -182,6 +184,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.insertEvents, insertEventsSQL},
 		{&s.stmts.upsertEpisode, upsertEpisodeSQL},
 		{&s.stmts.noteEpisode, noteEpisodeSQL},
+		{&s.stmts.upsertEpisodes, multiRow(upsertEpisodeSQL, chunkRows)},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -198,7 +201,7 @@ func (s *Store) closeStatements() error {
 		s.stmts.upsertAlert, s.stmts.deleteAlert, s.stmts.upsertMark,
 		s.stmts.insertEvent, s.stmts.upsertStatus,
 		s.stmts.upsertAlerts, s.stmts.insertEvents,
-		s.stmts.upsertEpisode, s.stmts.noteEpisode,
+		s.stmts.upsertEpisode, s.stmts.noteEpisode, s.stmts.upsertEpisodes,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

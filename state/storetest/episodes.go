@@ -221,3 +221,42 @@ func testPruneEpisodes(t *testing.T, h Harness) {
 		t.Errorf("PruneEpisodes with nothing to prune = %d, %v", n, err)
 	}
 }
+
+// testLargeEpisodeBatch: a storm's firings (more episodes than one
+// statement carries) are all stored, and an episode listed twice in the
+// batch (it fired, then resolved) ends as its later listing says, whether
+// the two listings share a statement or not.
+func testLargeEpisodeBatch(t *testing.T, h Harness) {
+	s, _ := open(t, h, "")
+	const n = 700
+	eps := make([]state.Episode, 0, n+2)
+	for i := range n {
+		eps = append(eps, sampleEpisode("Storm", i, T0.Add(time.Duration(i%7)*time.Second)))
+	}
+	resolve := func(e state.Episode, evals int64) state.Episode {
+		e.ResolvedAt, e.Evaluations = T0.Add(time.Hour), evals
+		return e
+	}
+	eps = append(eps[:20], append([]state.Episode{resolve(eps[10], 2)}, eps[20:]...)...) // same chunk as its firing
+	eps = append(eps, resolve(eps[5], 9))                                                // far from it
+	commit(t, s, &state.Batch{Group: "g", Episodes: eps})
+
+	got := loadEpisodes(t, s, time.Time{}, 2*n)
+	if len(got) != n {
+		t.Fatalf("stored %d episodes, want %d", len(got), n)
+	}
+	want := map[model.Fingerprint]int64{eps[10].ID: 2, eps[5].ID: 9}
+	for _, e := range got {
+		if evals, ok := want[e.ID]; ok {
+			if e.ResolvedAt.IsZero() || e.Evaluations != evals {
+				t.Errorf("episode %s: resolved %v after %d evaluations, want resolved after %d", e.Labels, e.ResolvedAt, e.Evaluations, evals)
+			}
+			delete(want, e.ID)
+		} else if !e.ResolvedAt.IsZero() {
+			t.Errorf("episode %s resolved, want open", e.Labels)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("episodes not found: %v", want)
+	}
+}

@@ -118,6 +118,7 @@ func Run(t *testing.T, h Harness) {
 		{"Episodes", testEpisodes},
 		{"EpisodesFenced", testEpisodesFenced},
 		{"PruneEpisodes", testPruneEpisodes},
+		{"LargeEpisodeBatch", testLargeEpisodeBatch},
 	}
 	if h.Shared {
 		tests = append(tests, []struct {
