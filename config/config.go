@@ -261,6 +261,9 @@ type Delivery struct {
 	MaxOutbox int `yaml:"max_outbox,omitempty"`
 	// MaxAge gives up on a notification undelivered for this long (24h).
 	MaxAge model.Duration `yaml:"max_age,omitempty"`
+	// ParallelGroups is how many alert groups one integration delivers
+	// at once (4), each group's messages in order.
+	ParallelGroups int `yaml:"parallel_groups,omitempty"`
 }
 
 // Silences configures silences.
@@ -347,6 +350,7 @@ func Default() *Config {
 	c.StormControl.Window = model.Duration(time.Minute)
 	c.Delivery.MaxOutbox = 10000
 	c.Delivery.MaxAge = model.Duration(24 * time.Hour)
+	c.Delivery.ParallelGroups = 4
 	c.Silences.Retention = model.Duration(silence.DefaultRetention)
 	c.Silences.MaxSilences = silence.DefaultMaxSilences
 	c.Silences.MaxSilenceSizeBytes = silence.DefaultMaxSilenceSizeBytes
@@ -678,6 +682,9 @@ func (c *Config) validate(v *validation) {
 		if l.n < 0 {
 			add(l.path, fmt.Sprintf("must not be negative (0 means no limit), got %d", l.n))
 		}
+	}
+	if n := c.Delivery.ParallelGroups; n < 1 || n > 64 {
+		add("delivery.parallel_groups", fmt.Sprintf("must be between 1 and 64, got %d", n))
 	}
 	c.validateWeb(add)
 	if pg := c.Storage.Postgres; pg != nil {

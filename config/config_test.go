@@ -289,7 +289,8 @@ acknowledgements:
 		t.Fatalf("limits: %+v %+v", sl, al)
 	}
 	d, _ := Parse(nil)
-	if d.Silences.MaxSilences != 5000 || d.Silences.MaxSilenceSizeBytes != 16384 || d.Acknowledgements.MaxAcknowledgements != 5000 {
+	if d.Silences.MaxSilences != 5000 || d.Silences.MaxSilenceSizeBytes != 16384 || d.Acknowledgements.MaxAcknowledgements != 5000 ||
+		d.Delivery.ParallelGroups != 4 {
 		t.Fatalf("default limits: %+v %+v", d.Silences, d.Acknowledgements)
 	}
 
@@ -302,6 +303,8 @@ silences:
   max_silences: -1
 acknowledgements:
   max_acknowledgement_size_bytes: -5
+delivery:
+  parallel_groups: 0
 `))
 	if err == nil {
 		t.Fatal("accepted")
@@ -312,6 +315,7 @@ acknowledgements:
 		`5:17: web.read_timeout: must be greater than 0`,
 		`7:17: silences.max_silences: must not be negative`,
 		`9:35: acknowledgements.max_acknowledgement_size_bytes`,
+		`11:20: delivery.parallel_groups: must be between 1 and 64, got 0`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +33,10 @@ type SenderOptions struct {
 	// gets state.ErrFenced and sends nothing, and a notification another
 	// replica delivered meanwhile is state.ErrNotPending and is skipped.
 	Claim func(ctx context.Context, n *state.Notification) error
+	// Parallel is how many groups are delivered at once (4), each group's
+	// messages one after another, in order, as Alertmanager sends each
+	// group from its own goroutine.
+	Parallel int
 }
 
 // Sender delivers one integration's outbox. Each group's messages go out
@@ -47,6 +53,8 @@ type Sender struct {
 	o       SenderOptions
 	log     *slog.Logger
 	metrics *sendMetrics
+	// mu guards bo and retrying while groups are delivered at once.
+	mu sync.Mutex
 	// bo and pausedUntil are the integration-wide back-off.
 	bo          backoff
 	pausedUntil time.Time
@@ -99,6 +107,9 @@ func NewSender(o SenderOptions) (*Sender, error) {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 4
 	}
 	s := &Sender{
 		o:        o,
@@ -172,22 +183,15 @@ func (s *Sender) pass(ctx context.Context, now time.Time) time.Duration {
 			}
 			break
 		}
-		failed := map[string]bool{} // groups whose message failed in this batch
-		for _, n := range pend {
-			if failed[n.GroupKey] {
-				continue // in order: after its group's failed message
-			}
-			switch out, wait := s.deliver(ctx, n); out {
-			case outcomeDone:
-				delete(s.retrying, n.GroupKey)
-			case outcomeRetryGroup:
-				failed[n.GroupKey] = true
-				s.retrying[n.GroupKey].until = time.Now().Add(wait)
-			case outcomePause:
-				return s.pause(wait)
-			case outcomeStopping:
-				return 0
-			}
+		deliver := s.deliverGroups
+		if s.o.Parallel == 1 {
+			deliver = s.deliverInOrder
+		}
+		switch out, wait := deliver(ctx, pend); out {
+		case outcomePause:
+			return s.pause(wait)
+		case outcomeStopping:
+			return 0
 		}
 	}
 	s.metrics.groupsRetrying.WithLabelValues(recv, name).Set(float64(len(s.retrying)))
@@ -197,6 +201,115 @@ func (s *Sender) pass(ctx context.Context, now time.Time) time.Duration {
 		wait = min(wait, max(r.until.Sub(t), 0))
 	}
 	return wait
+}
+
+// byGroup splits notifications by group, keeping each group's order.
+func byGroup(ns []*state.Notification) [][]*state.Notification {
+	var out [][]*state.Notification
+	at := map[string]int{}
+	for _, n := range ns {
+		i, ok := at[n.GroupKey]
+		if !ok {
+			i = len(out)
+			at[n.GroupKey] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], n)
+	}
+	return out
+}
+
+// deliverInOrder delivers the notifications one after another, in the
+// outbox's order, leaving out the later messages of a group whose message
+// failed; it returns as deliverGroups does.
+func (s *Sender) deliverInOrder(ctx context.Context, pend []*state.Notification) (outcome, time.Duration) {
+	failed := map[string]bool{} // groups whose message failed in this batch
+	var halt atomic.Bool
+	for _, n := range pend {
+		if failed[n.GroupKey] {
+			continue // in order: after its group's failed message
+		}
+		out, wait := s.deliverGroup(ctx, []*state.Notification{n}, &halt)
+		if halt.Load() {
+			return out, wait
+		}
+		s.mu.Lock()
+		failed[n.GroupKey] = s.retrying[n.GroupKey] != nil
+		s.mu.Unlock()
+	}
+	return outcomeDone, 0
+}
+
+// deliverGroups delivers the notifications of pend, up to Parallel groups
+// at once and each group's in order, and returns what concerns the whole
+// integration: outcomePause with the longest wait asked for, or
+// outcomeStopping; otherwise outcomeDone. Once one group's delivery asks
+// the integration to pause, no group starts another delivery.
+func (s *Sender) deliverGroups(ctx context.Context, pend []*state.Notification) (outcome, time.Duration) {
+	type result struct {
+		out  outcome
+		wait time.Duration
+	}
+	groups := byGroup(pend)
+	results := make([]result, len(groups))
+	var halt atomic.Bool
+	sem := make(chan struct{}, s.o.Parallel)
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		sem <- struct{}{}
+		if halt.Load() {
+			<-sem
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i].out, results[i].wait = s.deliverGroup(ctx, g, &halt)
+		})
+	}
+	wg.Wait()
+	out, wait := outcomeDone, time.Duration(0)
+	for _, r := range results {
+		switch r.out {
+		case outcomeStopping:
+			return outcomeStopping, 0
+		case outcomePause:
+			out, wait = outcomePause, max(wait, r.wait)
+		}
+	}
+	return out, wait
+}
+
+// deliverGroup delivers one group's notifications in order until one
+// fails (the group waits in back-off), the integration must pause or stop
+// (halt is set for the other groups), or halt is set by another group.
+func (s *Sender) deliverGroup(ctx context.Context, ns []*state.Notification, halt *atomic.Bool) (outcome, time.Duration) {
+	for _, n := range ns {
+		if halt.Load() {
+			return outcomeDone, 0 // left for the next pass
+		}
+		switch out, wait := s.deliver(ctx, n); out {
+		case outcomeDone:
+			s.mu.Lock()
+			delete(s.retrying, n.GroupKey)
+			s.mu.Unlock()
+		case outcomeRetryGroup:
+			s.mu.Lock()
+			s.retrying[n.GroupKey].until = time.Now().Add(wait)
+			s.mu.Unlock()
+			return outcomeDone, 0 // in order: its later messages wait for it
+		default:
+			halt.Store(true)
+			return out, wait
+		}
+	}
+	return outcomeDone, 0
+}
+
+// nextPause returns the integration-wide back-off's next wait.
+func (s *Sender) nextPause() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bo.next()
 }
 
 // pause makes the whole integration wait d and returns d.
@@ -217,7 +330,8 @@ func (s *Sender) waitingGroups(now time.Time) []string {
 	return out
 }
 
-// groupBackoff returns the back-off of n's group, creating it.
+// groupBackoff returns the back-off of n's group, creating it. The caller
+// holds s.mu.
 func (s *Sender) groupBackoff(group string) *groupRetry {
 	r := s.retrying[group]
 	if r == nil {
@@ -259,7 +373,7 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (outcome, t
 		if ctx.Err() != nil {
 			return outcomeStopping, 0
 		}
-		return outcomePause, s.bo.next()
+		return outcomePause, s.nextPause()
 	}
 	if s.o.Claim != nil {
 		// As late as possible: a replica paused between this check and
@@ -271,17 +385,21 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (outcome, t
 			return outcomeDone, 0
 		case errors.Is(err, state.ErrFenced):
 			s.claimCond.Fail(s.log, slog.LevelWarn, "not sending: this replica is no longer the leader", "err", err)
-			return outcomePause, s.bo.next()
+			return outcomePause, s.nextPause()
 		case err != nil:
 			if ctx.Err() != nil {
 				return outcomeStopping, 0
 			}
 			s.claimCond.Fail(s.log, slog.LevelError, "checking leadership before sending failed; retrying with back-off", "err", err)
-			return outcomePause, s.bo.next()
+			return outcomePause, s.nextPause()
 		}
 		s.claimCond.OK(s.log, "sending again")
 	}
-	if r := s.retrying[n.GroupKey]; r != nil && r.bo.failures > 0 {
+	s.mu.Lock()
+	r := s.retrying[n.GroupKey]
+	retried := r != nil && r.bo.failures > 0
+	s.mu.Unlock()
+	if retried {
 		s.metrics.retried.WithLabelValues(recv, name).Inc()
 	}
 	retry, err := s.o.Integration.Integration.Notify(ctx, m)
@@ -290,9 +408,11 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (outcome, t
 		s.metrics.latency.WithLabelValues(recv, name).Observe(time.Since(n.CreatedAt).Seconds())
 		if !done(m.State, "delivered") {
 			// Retried as a whole: the store (or the term) is the problem.
-			return outcomePause, s.bo.next()
+			return outcomePause, s.nextPause()
 		}
+		s.mu.Lock()
 		s.bo.reset()
+		s.mu.Unlock()
 		return outcomeDone, 0
 	}
 	if ctx.Err() != nil {
@@ -300,13 +420,18 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (outcome, t
 	}
 	if retry && time.Since(n.CreatedAt) < s.o.MaxAge {
 		s.metrics.failed.WithLabelValues(recv, name, reasonRetryable).Inc()
+		s.mu.Lock()
 		r := s.groupBackoff(n.GroupKey)
 		wait := r.bo.next()
-		if ra, ok := RetryAfter(err); ok && ra > 0 {
+		ra, ok := RetryAfter(err)
+		if ok && ra > 0 {
 			// The receiver asked the whole endpoint to slow down.
 			wait = max(wait, ra)
-			s.log.Warn("notification failed; the receiver asked to wait, so this integration waits", "group", n.GroupKey, "err", err, "retry_in", wait)
 			r.until = time.Now().Add(wait)
+		}
+		s.mu.Unlock()
+		if ok && ra > 0 {
+			s.log.Warn("notification failed; the receiver asked to wait, so this integration waits", "group", n.GroupKey, "err", err, "retry_in", wait)
 			return outcomePause, wait
 		}
 		s.log.Warn("notification failed; its group will retry, other groups go on", "group", n.GroupKey, "err", err, "retry_in", wait)
@@ -315,7 +440,7 @@ func (s *Sender) deliver(ctx context.Context, n *state.Notification) (outcome, t
 	s.metrics.failed.WithLabelValues(recv, name, reasonPermanent).Inc()
 	s.log.Error("notification failed permanently; giving up", "group", n.GroupKey, "err", err, "age", time.Since(n.CreatedAt).Round(time.Second))
 	if !done(m.State, "failed") {
-		return outcomePause, s.bo.next()
+		return outcomePause, s.nextPause()
 	}
 	return outcomeDone, 0
 }

@@ -124,6 +124,9 @@ func newSenderEnv(t *testing.T, fake *senderFake, mod func(*SenderOptions)) *sen
 		InitialBackoff: time.Second,
 		MaxBackoff:     8 * time.Second,
 		PollInterval:   time.Hour, // the tests wake the sender explicitly
+		// One group at a time: these tests check the order across groups
+		// too; parallel delivery has its own tests (sender_parallel_test.go).
+		Parallel: 1,
 	}
 	if mod != nil {
 		mod(&o)

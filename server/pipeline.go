@@ -115,6 +115,7 @@ func (p *pipeline) deliverers(b *built, ts termStore, epoch int64) (*notifiers.D
 				Registerer:  s.reg,
 				MaxAge:      time.Duration(cfg.Delivery.MaxAge),
 				Claim:       claim,
+				Parallel:    cfg.Delivery.ParallelGroups,
 			})
 			if err != nil {
 				return nil, nil, err
