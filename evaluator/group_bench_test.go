@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // cannedQuerier answers each query text with the answer fakeQuerier gave
@@ -68,4 +70,36 @@ func BenchmarkGroupEval(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100, "ns/rule")
 		})
 	}
+}
+
+// BenchmarkStormEval is the load harness's storm past the datasource: one
+// evaluation in which n series of one rule (`for: 0`, a templated
+// annotation) cross the threshold together, from the query's answer to
+// the commit of the new alerts, their events and their episode rows.
+func BenchmarkStormEval(b *testing.B) {
+	const n = 100_000
+	q := &cannedQuerier{fakeQuerier: &fakeQuerier{}, cache: map[string]*Vector{}}
+	var samples model.Vector
+	for i := range n {
+		samples = append(samples, smp(1, "__name__", "bench_storm", "idx", fmt.Sprint(i), "shard", fmt.Sprint(i%100),
+			"job", "bench", "instance", "host:9100"))
+	}
+	q.set("bench_storm > 0.5", samples)
+	set := mustParse(b, "groups:\n- name: storm\n  rules:\n  - alert: Storm\n    expr: bench_storm > 0.5\n"+
+		"    labels: {severity: warning}\n    annotations: {summary: 'series {{ $labels.idx }} at {{ $value }}'}\n")
+	for b.Loop() {
+		b.StopTimer()
+		m := newTestManager(b, q, openStore(b, b.TempDir()), nil)
+		startManager(b, m, set)
+		g := m.groups[0]
+		b.StartTimer()
+		g.Eval(context.Background(), t0)
+		b.StopTimer()
+		if got := len(m.Alerts()); got != n {
+			b.Fatalf("%d alerts after the storm, want %d", got, n)
+		}
+		m.Stop()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/alert")
 }

@@ -1,9 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/alerter/alerter/state"
@@ -93,6 +96,15 @@ func (s *Store) upsertEpisodes(ctx context.Context, tx *sql.Tx, eps []state.Epis
 		return nil
 	}
 	if len(eps) >= chunkRows {
+		// In key order, as upsertAlerts writes a large batch: the primary
+		// key's index is walked once instead of being looked up at random
+		// for each row. Stable: an episode listed twice keeps the order
+		// of its listings.
+		eps = slices.Clone(eps)
+		slices.SortStableFunc(eps, func(a, b state.Episode) int {
+			return cmp.Or(cmp.Compare(a.FiredAt.UnixNano(), b.FiredAt.UnixNano()), strings.Compare(a.RuleID, b.RuleID),
+				cmp.Compare(codec.EncodeFingerprint(a.ID), codec.EncodeFingerprint(b.ID)))
+		})
 		chunk := tx.StmtContext(ctx, s.stmts.upsertEpisodes)
 		args := make([]any, 0, chunkRows*9)
 		for len(eps) >= chunkRows {
