@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -240,25 +239,6 @@ func hashRuleFiles(patterns []string) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// redactedURL drops credentials from a URL for logs and labels.
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid url>"
-	}
-	return u.Redacted()
-}
-
-// stripUserinfo drops user:password@ from a URL.
-func stripUserinfo(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	u.User = nil
-	return u.String()
 }
 
 // prune deletes, every hour, alert events the dispatcher consumed more

@@ -218,7 +218,7 @@ func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set)
 			s.reloadMu.Lock()
 			u := s.cfg.Datasource.URL
 			s.reloadMu.Unlock()
-			return web.DatasourceStatus{URL: redactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
+			return web.DatasourceStatus{URL: config.RedactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
 		},
 	})
 	if err := s.mountAMAPI(start); err != nil {
@@ -250,7 +250,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 	gen := cfg.Datasource.GeneratorURL
 	if gen == "" {
 		// Links go to receivers: never with the datasource's credentials.
-		gen = stripUserinfo(cfg.Datasource.URL)
+		gen = config.StripUserinfo(cfg.Datasource.URL)
 	}
 	return evaluator.Options{
 		Querier:             ds,
@@ -266,7 +266,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 		ResolvedRetention:   time.Duration(cfg.Global.ResolvedRetention),
 		OutageTolerance:     time.Duration(cfg.Global.OutageTolerance),
 		DatasourceDownAfter: downAfter,
-		DatasourceName:      redactedURL(cfg.Datasource.URL),
+		DatasourceName:      config.RedactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
 		// Followers show the leader's rule health: only a shared store
 		// has followers.
@@ -356,7 +356,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}, s.log.With("component", "http"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
-	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", redactedURL(startCfg.Datasource.URL),
+	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", config.RedactedURL(startCfg.Datasource.URL),
 		"storage", s.backend.kind, "location", s.backend.where, "replica", s.self.Name)
 	s.warnIfOpen(startCfg)
 

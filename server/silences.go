@@ -2,14 +2,11 @@ package server
 
 import (
 	"context"
-	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/config"
@@ -225,60 +222,15 @@ func (c *inhibitCache) inhibitedBy(ls model.LabelSet) []string {
 	return nil
 }
 
-// configYAML renders the running configuration for GET /api/v2/status
-// (amtool config show) without secrets: secret fields already marshal as
-// "<secret>"; every URL under receivers is shown as "<secret>", as
-// Alertmanager shows webhook and Slack URLs, since such URLs carry tokens
-// in their paths; elsewhere a URL's password and query values are
-// replaced by "xxxxx".
+// configYAML renders the running configuration, without secrets, for
+// GET /api/v2/status.
 func (s *Server) configYAML() string {
 	s.reloadMu.Lock()
-	b, err := yaml.Marshal(s.cfg)
+	out, err := config.RedactedYAML(s.cfg)
 	s.reloadMu.Unlock()
 	if err != nil {
 		s.log.Warn("rendering the configuration failed", "err", err)
 		return ""
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return ""
-	}
-	redactNode(&doc, false)
-	var out strings.Builder
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return ""
-	}
-	return out.String()
-}
-
-func redactNode(n *yaml.Node, inReceivers bool) {
-	switch n.Kind {
-	case yaml.DocumentNode, yaml.SequenceNode:
-		for _, c := range n.Content {
-			redactNode(c, inReceivers)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			redactNode(n.Content[i+1], inReceivers || n.Content[i].Value == "receivers")
-		}
-	case yaml.ScalarNode:
-		u, err := url.Parse(n.Value)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return
-		}
-		if inReceivers {
-			n.Value = "<secret>"
-		} else {
-			if q := u.Query(); len(q) > 0 {
-				for k := range q {
-					q[k] = []string{"xxxxx"}
-				}
-				u.RawQuery = q.Encode()
-			}
-			n.Value = u.Redacted()
-		}
-		n.Style = 0
-	}
+	return out
 }
