@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -41,11 +40,19 @@ func (s *Server) openSilences(cfg *config.Config) error {
 
 // mountAMAPI serves Alertmanager's API v2 under /api/v2/.
 func (s *Server) mountAMAPI(start time.Time) error {
-	ih := &inhibitCache{s: s}
+	ih := inhibit.NewCache(inhibit.CacheOptions{
+		Inhibitor: func() *inhibit.Inhibitor { _, ih := s.deliv.routing(); return ih },
+		Firing:    func() []model.LabelSet { return alert.FiringLabels(s.allAlerts()) },
+	})
 	h, err := amapi.New(amapi.Options{
-		Silences:      s.silences,
-		Alerts:        s.allAlerts,
-		InhibitedBy:   ih.inhibitedBy,
+		Silences: s.silences,
+		Alerts:   s.allAlerts,
+		InhibitedBy: func(ls model.LabelSet) []string {
+			if fp, ok := ih.InhibitedBy(ls, time.Now()); ok {
+				return []string{fp.String()}
+			}
+			return nil
+		},
 		Receivers:     s.receiversOf,
 		GroupsOf:      s.groupsOf,
 		Escalation:    s.escalationOf,
@@ -120,7 +127,7 @@ func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 			continue
 		}
 		if s.silences.HasUntilResolved(now) {
-			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(current), now); err != nil {
+			if ids, err := s.silences.ExpireResolved(ctx, alert.FiringLabels(current), now); err != nil {
 				s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
 			} else if len(ids) > 0 {
 				s.log.Info("expired silences whose alerts resolved", "silences", ids)
@@ -135,18 +142,6 @@ func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 			}
 		}
 	}
-}
-
-// firingLabels returns the labels of the firing alerts, flapping ones
-// included whatever their state at the moment (an ongoing incident).
-func firingLabels(as []*alert.Alert) []model.LabelSet {
-	var out []model.LabelSet
-	for _, a := range as {
-		if a.Ongoing() {
-			out = append(out, a.Labels)
-		}
-	}
-	return out
 }
 
 // receiversOf returns the receivers the current routing tree sends an
@@ -189,37 +184,6 @@ func (s *Server) receiverNames() []string {
 		out = append(out, r.Name)
 	}
 	return out
-}
-
-// inhibitCache answers "is this alert inhibited?" for the API from one
-// snapshot of the firing alerts, rebuilt at most every second or when a
-// reload changed the inhibition rules, so that listing n alerts does not
-// cost n passes over all of them.
-type inhibitCache struct {
-	s *Server
-
-	mu   sync.Mutex
-	ih   *inhibit.Inhibitor
-	at   time.Time
-	snap *inhibit.Snapshot
-}
-
-func (c *inhibitCache) inhibitedBy(ls model.LabelSet) []string {
-	_, ih := c.s.deliv.routing()
-	if ih == nil {
-		return nil
-	}
-	c.mu.Lock()
-	if c.snap == nil || c.ih != ih || time.Since(c.at) > time.Second {
-		c.ih, c.at = ih, time.Now()
-		c.snap = ih.Snapshot(firingLabels(c.s.allAlerts()))
-	}
-	snap := c.snap
-	c.mu.Unlock()
-	if fp, ok := snap.InhibitedBy(ls); ok {
-		return []string{fp.String()}
-	}
-	return nil
 }
 
 // configYAML renders the running configuration, without secrets, for
