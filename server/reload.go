@@ -2,14 +2,9 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
-	"sort"
 	"time"
 
 	"github.com/alerter/alerter/config"
@@ -76,7 +71,7 @@ func (s *Server) reload(ctx context.Context) error {
 	cfg.Silences.Retention, cfg.RemoteWrite = s.cfg.Silences.Retention, s.cfg.RemoteWrite
 	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
-	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
+	s.ruleWatch.Loaded(cfg.RuleFiles)
 	return nil
 }
 
@@ -184,8 +179,7 @@ func (s *Server) lastReload() web.ReloadStatus {
 }
 
 // watchRuleFiles reloads when the set of rule files or their content
-// changes. Polling a hash keeps this free of platform file-event quirks
-// (editors that replace files, Kubernetes ConfigMap symlink swaps).
+// changes (rules.Watcher).
 func (s *Server) watchRuleFiles(ctx context.Context) {
 	iv := 5 * time.Second
 	s.reloadMu.Lock()
@@ -193,52 +187,10 @@ func (s *Server) watchRuleFiles(ctx context.Context) {
 		iv = time.Duration(*s.cfg.Web.RuleFileCheckInterval)
 	}
 	s.reloadMu.Unlock()
-	if iv <= 0 {
-		return
-	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.reloadMu.Lock()
-		files, prev := s.cfg.RuleFiles, s.rulesHash
-		s.reloadMu.Unlock()
-		h := hashRuleFiles(files)
-		if h == prev {
-			continue
-		}
+	s.ruleWatch.Run(ctx, iv, func(ctx context.Context) error {
 		s.log.Info("rule files changed, reloading")
-		if err := s.Reload(ctx); err != nil {
-			// Do not retry the same broken content every tick.
-			s.reloadMu.Lock()
-			s.rulesHash = h
-			s.reloadMu.Unlock()
-		}
-	}
-}
-
-// hashRuleFiles hashes the names and contents of the files the patterns
-// match.
-func hashRuleFiles(patterns []string) string {
-	var files []string
-	for _, p := range patterns {
-		m, _ := filepath.Glob(p)
-		files = append(files, m...)
-	}
-	sort.Strings(files)
-	h := sha256.New()
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		_, _ = fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
-		if err == nil {
-			_, _ = h.Write(b)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
+		return s.Reload(ctx)
+	})
 }
 
 // prune deletes, every hour, alert events the dispatcher consumed more

@@ -87,7 +87,8 @@ type Server struct {
 	reloadMu   sync.Mutex
 	ruleSet    *rules.Set // the rules in effect (guarded by reloadMu)
 	reloadStat web.ReloadStatus
-	rulesHash  string
+	// ruleWatch reloads when the rule files change.
+	ruleWatch rules.Watcher
 
 	reloadOK   prometheus.Gauge
 	reloadTime prometheus.Gauge
@@ -335,7 +336,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	// A reload (SIGHUP) may already run: s.cfg is read under its lock.
 	s.reloadMu.Lock()
-	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
+	s.ruleWatch.Loaded(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	startCfg := s.cfg
 	s.reloadMu.Unlock()
