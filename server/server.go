@@ -56,6 +56,8 @@ type Server struct {
 	mgr     *evaluator.Manager
 	// ingest holds the alerts pushed to the API (while leading).
 	ingest *ingest.Ingester
+	// forwarder sends alerts pushed to a follower on to the leader.
+	forwarder *ingest.Forwarder
 	// rw writes recorded samples and ALERTS series to remote_write.
 	rw      *remotewrite.Writer
 	deliv   *pipeline
@@ -173,6 +175,7 @@ func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set)
 	if err := s.openIngest(cfg); err != nil {
 		return err
 	}
+	s.forwarder = s.newForwarder()
 	var err error
 	if s.deliv, err = newPipeline(s, cfg); err != nil {
 		return err
@@ -350,7 +353,7 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Go(func() { s.heartbeat.Run(ctx) })
 	}
 
-	srv := web.NewHTTPServer(markForwarded(s.api), web.Timeouts{
+	srv := web.NewHTTPServer(ingest.MarkForwarded(s.api), web.Timeouts{
 		Read:  time.Duration(startCfg.Web.ReadTimeout),
 		Write: time.Duration(startCfg.Web.WriteTimeout),
 		Idle:  time.Duration(startCfg.Web.IdleTimeout),
