@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -151,11 +150,7 @@ func (s *Server) receiversOf(ls model.LabelSet) []string {
 	if root == nil {
 		return nil
 	}
-	var out []string
-	for _, r := range root.Match(ls) {
-		out = append(out, r.Receiver)
-	}
-	return out
+	return root.Receivers(ls)
 }
 
 // timeMutedBy returns the time intervals muting the routes an alert
@@ -165,15 +160,7 @@ func (s *Server) timeMutedBy(ls model.LabelSet, now time.Time) []string {
 	if root == nil {
 		return nil
 	}
-	var out []string
-	for _, r := range root.Match(ls) {
-		for _, n := range r.MutedBy(now) {
-			if !slices.Contains(out, n) {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
+	return root.TimeMutedBy(ls, now)
 }
 
 func (s *Server) receiverNames() []string {
