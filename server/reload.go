@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"time"
 
 	"github.com/alerter/alerter/config"
@@ -66,9 +65,7 @@ func (s *Server) reload(ctx context.Context) error {
 	cfg := next.cfg
 	// Keep the settings that were not applied, so the comparison in
 	// prepareReload keeps warning until a restart.
-	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
-	cfg.Web.ReadTimeout, cfg.Web.WriteTimeout, cfg.Web.IdleTimeout = s.cfg.Web.ReadTimeout, s.cfg.Web.WriteTimeout, s.cfg.Web.IdleTimeout
-	cfg.Silences.Retention, cfg.RemoteWrite = s.cfg.Silences.Retention, s.cfg.RemoteWrite
+	cfg.KeepRestartSettings(s.cfg)
 	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
 	s.ruleWatch.Loaded(cfg.RuleFiles)
@@ -123,10 +120,7 @@ func (s *Server) prepareReload() (*prepared, error) {
 		return nil, fmt.Errorf("loading rules: %w", err)
 	}
 	logRuleWarnings(s.log, p.rules.Warnings)
-	if cfg.Datasource.URL != s.cfg.Datasource.URL || !reflect.DeepEqual(cfg.Storage, s.cfg.Storage) ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences.Retention != s.cfg.Silences.Retention ||
-		cfg.Web.ReadTimeout != s.cfg.Web.ReadTimeout || cfg.Web.WriteTimeout != s.cfg.Web.WriteTimeout || cfg.Web.IdleTimeout != s.cfg.Web.IdleTimeout ||
-		!sameRemoteWrite(cfg, s.cfg) {
+	if config.RestartNeeded(s.cfg, cfg) {
 		s.log.Warn("datasource, storage, listen address, web timeouts, silences.retention and remote_write changes take effect after a restart")
 	}
 	s.warnUnrecorded(p.rules, cfg)
