@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -58,4 +59,20 @@ func (h *Heartbeat) Run(ctx context.Context) {
 // Peers lists the replicas seen within the last three heartbeats.
 func (h *Heartbeat) Peers(ctx context.Context) ([]state.Replica, error) {
 	return h.Store.Replicas(ctx, 3*h.Every)
+}
+
+// LeaderAddress returns the API address of the replica that leads, as
+// the replicas reported it (an error when none leads now, or none that
+// reported an address).
+func (h *Heartbeat) LeaderAddress(ctx context.Context) (string, error) {
+	peers, err := h.Peers(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range peers {
+		if p.Leader && p.Address != "" {
+			return p.Address, nil
+		}
+	}
+	return "", errors.New("no replica leads now")
 }

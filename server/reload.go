@@ -2,15 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
-	"reflect"
-	"sort"
 	"time"
 
 	"github.com/alerter/alerter/config"
@@ -72,12 +65,10 @@ func (s *Server) reload(ctx context.Context) error {
 	cfg := next.cfg
 	// Keep the settings that were not applied, so the comparison in
 	// prepareReload keeps warning until a restart.
-	cfg.Datasource, cfg.Storage, cfg.Web.ListenAddress = s.cfg.Datasource, s.cfg.Storage, s.cfg.Web.ListenAddress
-	cfg.Web.ReadTimeout, cfg.Web.WriteTimeout, cfg.Web.IdleTimeout = s.cfg.Web.ReadTimeout, s.cfg.Web.WriteTimeout, s.cfg.Web.IdleTimeout
-	cfg.Silences.Retention, cfg.RemoteWrite = s.cfg.Silences.Retention, s.cfg.RemoteWrite
+	cfg.KeepRestartSettings(s.cfg)
 	s.ingest.SetResolveTimeout(time.Duration(cfg.Global.ResolveTimeout))
 	s.cfg = cfg
-	s.rulesHash = hashRuleFiles(cfg.RuleFiles)
+	s.ruleWatch.Loaded(cfg.RuleFiles)
 	return nil
 }
 
@@ -129,10 +120,7 @@ func (s *Server) prepareReload() (*prepared, error) {
 		return nil, fmt.Errorf("loading rules: %w", err)
 	}
 	logRuleWarnings(s.log, p.rules.Warnings)
-	if cfg.Datasource.URL != s.cfg.Datasource.URL || !reflect.DeepEqual(cfg.Storage, s.cfg.Storage) ||
-		cfg.Web.ListenAddress != s.cfg.Web.ListenAddress || cfg.Silences.Retention != s.cfg.Silences.Retention ||
-		cfg.Web.ReadTimeout != s.cfg.Web.ReadTimeout || cfg.Web.WriteTimeout != s.cfg.Web.WriteTimeout || cfg.Web.IdleTimeout != s.cfg.Web.IdleTimeout ||
-		!sameRemoteWrite(cfg, s.cfg) {
+	if config.RestartNeeded(s.cfg, cfg) {
 		s.log.Warn("datasource, storage, listen address, web timeouts, silences.retention and remote_write changes take effect after a restart")
 	}
 	s.warnUnrecorded(p.rules, cfg)
@@ -185,8 +173,7 @@ func (s *Server) lastReload() web.ReloadStatus {
 }
 
 // watchRuleFiles reloads when the set of rule files or their content
-// changes. Polling a hash keeps this free of platform file-event quirks
-// (editors that replace files, Kubernetes ConfigMap symlink swaps).
+// changes (rules.Watcher).
 func (s *Server) watchRuleFiles(ctx context.Context) {
 	iv := 5 * time.Second
 	s.reloadMu.Lock()
@@ -194,71 +181,10 @@ func (s *Server) watchRuleFiles(ctx context.Context) {
 		iv = time.Duration(*s.cfg.Web.RuleFileCheckInterval)
 	}
 	s.reloadMu.Unlock()
-	if iv <= 0 {
-		return
-	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.reloadMu.Lock()
-		files, prev := s.cfg.RuleFiles, s.rulesHash
-		s.reloadMu.Unlock()
-		h := hashRuleFiles(files)
-		if h == prev {
-			continue
-		}
+	s.ruleWatch.Run(ctx, iv, func(ctx context.Context) error {
 		s.log.Info("rule files changed, reloading")
-		if err := s.Reload(ctx); err != nil {
-			// Do not retry the same broken content every tick.
-			s.reloadMu.Lock()
-			s.rulesHash = h
-			s.reloadMu.Unlock()
-		}
-	}
-}
-
-// hashRuleFiles hashes the names and contents of the files the patterns
-// match.
-func hashRuleFiles(patterns []string) string {
-	var files []string
-	for _, p := range patterns {
-		m, _ := filepath.Glob(p)
-		files = append(files, m...)
-	}
-	sort.Strings(files)
-	h := sha256.New()
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		_, _ = fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
-		if err == nil {
-			_, _ = h.Write(b)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// redactedURL drops credentials from a URL for logs and labels.
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid url>"
-	}
-	return u.Redacted()
-}
-
-// stripUserinfo drops user:password@ from a URL.
-func stripUserinfo(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	u.User = nil
-	return u.String()
+		return s.Reload(ctx)
+	})
 }
 
 // prune deletes, every hour, alert events the dispatcher consumed more

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"go.yaml.in/yaml/v3"
-
 	"github.com/alerter/alerter/config"
 	"github.com/alerter/alerter/evaluator"
 	"github.com/alerter/alerter/remotewrite"
@@ -49,12 +47,4 @@ func (s *Server) warnUnrecorded(set *rules.Set, cfg *config.Config) {
 	if n > 0 {
 		s.log.Warn("recording rules are not evaluated: no remote_write is configured to write their samples to", "recording_rules", n)
 	}
-}
-
-// sameRemoteWrite reports whether two configurations write to the same
-// endpoints the same way (remote_write changes need a restart).
-func sameRemoteWrite(a, b *config.Config) bool {
-	x, err1 := yaml.Marshal(a.RemoteWrite)
-	y, err2 := yaml.Marshal(b.RemoteWrite)
-	return err1 == nil && err2 == nil && string(x) == string(y)
 }

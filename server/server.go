@@ -56,6 +56,8 @@ type Server struct {
 	mgr     *evaluator.Manager
 	// ingest holds the alerts pushed to the API (while leading).
 	ingest *ingest.Ingester
+	// forwarder sends alerts pushed to a follower on to the leader.
+	forwarder *ingest.Forwarder
 	// rw writes recorded samples and ALERTS series to remote_write.
 	rw      *remotewrite.Writer
 	deliv   *pipeline
@@ -87,7 +89,8 @@ type Server struct {
 	reloadMu   sync.Mutex
 	ruleSet    *rules.Set // the rules in effect (guarded by reloadMu)
 	reloadStat web.ReloadStatus
-	rulesHash  string
+	// ruleWatch reloads when the rule files change.
+	ruleWatch rules.Watcher
 
 	reloadOK   prometheus.Gauge
 	reloadTime prometheus.Gauge
@@ -172,6 +175,7 @@ func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set)
 	if err := s.openIngest(cfg); err != nil {
 		return err
 	}
+	s.forwarder = s.newForwarder()
 	var err error
 	if s.deliv, err = newPipeline(s, cfg); err != nil {
 		return err
@@ -218,7 +222,7 @@ func (s *Server) build(cfg *config.Config, ds evaluator.Querier, set *rules.Set)
 			s.reloadMu.Lock()
 			u := s.cfg.Datasource.URL
 			s.reloadMu.Unlock()
-			return web.DatasourceStatus{URL: redactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
+			return web.DatasourceStatus{URL: config.RedactedURL(u), FailingSince: s.mgr.DatasourceFailingSince()}
 		},
 	})
 	if err := s.mountAMAPI(start); err != nil {
@@ -250,7 +254,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 	gen := cfg.Datasource.GeneratorURL
 	if gen == "" {
 		// Links go to receivers: never with the datasource's credentials.
-		gen = stripUserinfo(cfg.Datasource.URL)
+		gen = config.StripUserinfo(cfg.Datasource.URL)
 	}
 	return evaluator.Options{
 		Querier:             ds,
@@ -266,7 +270,7 @@ func evalOptions(cfg *config.Config, ds evaluator.Querier, st state.Store, s *Se
 		ResolvedRetention:   time.Duration(cfg.Global.ResolvedRetention),
 		OutageTolerance:     time.Duration(cfg.Global.OutageTolerance),
 		DatasourceDownAfter: downAfter,
-		DatasourceName:      redactedURL(cfg.Datasource.URL),
+		DatasourceName:      config.RedactedURL(cfg.Datasource.URL),
 		OnEvents:            s.onAlertEvents,
 		// Followers show the leader's rule health: only a shared store
 		// has followers.
@@ -335,7 +339,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	// A reload (SIGHUP) may already run: s.cfg is read under its lock.
 	s.reloadMu.Lock()
-	s.rulesHash = hashRuleFiles(s.cfg.RuleFiles)
+	s.ruleWatch.Loaded(s.cfg.RuleFiles)
 	s.setReloadStatus(nil)
 	startCfg := s.cfg
 	s.reloadMu.Unlock()
@@ -349,14 +353,14 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Go(func() { s.heartbeat.Run(ctx) })
 	}
 
-	srv := web.NewHTTPServer(markForwarded(s.api), web.Timeouts{
+	srv := web.NewHTTPServer(ingest.MarkForwarded(s.api), web.Timeouts{
 		Read:  time.Duration(startCfg.Web.ReadTimeout),
 		Write: time.Duration(startCfg.Web.WriteTimeout),
 		Idle:  time.Duration(startCfg.Web.IdleTimeout),
 	}, s.log.With("component", "http"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
-	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", redactedURL(startCfg.Datasource.URL),
+	s.log.Info("alerter started", "address", s.ln.Addr().String(), "datasource", config.RedactedURL(startCfg.Datasource.URL),
 		"storage", s.backend.kind, "location", s.backend.where, "replica", s.self.Name)
 	s.warnIfOpen(startCfg)
 

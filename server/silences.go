@@ -2,14 +2,9 @@ package server
 
 import (
 	"context"
-	"net/url"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/alerter/alerter/alert"
 	"github.com/alerter/alerter/config"
@@ -44,11 +39,19 @@ func (s *Server) openSilences(cfg *config.Config) error {
 
 // mountAMAPI serves Alertmanager's API v2 under /api/v2/.
 func (s *Server) mountAMAPI(start time.Time) error {
-	ih := &inhibitCache{s: s}
+	ih := inhibit.NewCache(inhibit.CacheOptions{
+		Inhibitor: func() *inhibit.Inhibitor { _, ih := s.deliv.routing(); return ih },
+		Firing:    func() []model.LabelSet { return alert.FiringLabels(s.allAlerts()) },
+	})
 	h, err := amapi.New(amapi.Options{
-		Silences:      s.silences,
-		Alerts:        s.allAlerts,
-		InhibitedBy:   ih.inhibitedBy,
+		Silences: s.silences,
+		Alerts:   s.allAlerts,
+		InhibitedBy: func(ls model.LabelSet) []string {
+			if fp, ok := ih.InhibitedBy(ls, time.Now()); ok {
+				return []string{fp.String()}
+			}
+			return nil
+		},
 		Receivers:     s.receiversOf,
 		GroupsOf:      s.groupsOf,
 		Escalation:    s.escalationOf,
@@ -123,7 +126,7 @@ func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 			continue
 		}
 		if s.silences.HasUntilResolved(now) {
-			if ids, err := s.silences.ExpireResolved(ctx, firingLabels(current), now); err != nil {
+			if ids, err := s.silences.ExpireResolved(ctx, alert.FiringLabels(current), now); err != nil {
 				s.log.Warn("expiring silences whose alerts resolved failed", "err", err)
 			} else if len(ids) > 0 {
 				s.log.Info("expired silences whose alerts resolved", "silences", ids)
@@ -140,18 +143,6 @@ func (s *Server) maintainSilences(ctx context.Context, epoch int64) {
 	}
 }
 
-// firingLabels returns the labels of the firing alerts, flapping ones
-// included whatever their state at the moment (an ongoing incident).
-func firingLabels(as []*alert.Alert) []model.LabelSet {
-	var out []model.LabelSet
-	for _, a := range as {
-		if a.Ongoing() {
-			out = append(out, a.Labels)
-		}
-	}
-	return out
-}
-
 // receiversOf returns the receivers the current routing tree sends an
 // alert to, in routing order.
 func (s *Server) receiversOf(ls model.LabelSet) []string {
@@ -159,11 +150,7 @@ func (s *Server) receiversOf(ls model.LabelSet) []string {
 	if root == nil {
 		return nil
 	}
-	var out []string
-	for _, r := range root.Match(ls) {
-		out = append(out, r.Receiver)
-	}
-	return out
+	return root.Receivers(ls)
 }
 
 // timeMutedBy returns the time intervals muting the routes an alert
@@ -173,15 +160,7 @@ func (s *Server) timeMutedBy(ls model.LabelSet, now time.Time) []string {
 	if root == nil {
 		return nil
 	}
-	var out []string
-	for _, r := range root.Match(ls) {
-		for _, n := range r.MutedBy(now) {
-			if !slices.Contains(out, n) {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
+	return root.TimeMutedBy(ls, now)
 }
 
 func (s *Server) receiverNames() []string {
@@ -194,91 +173,15 @@ func (s *Server) receiverNames() []string {
 	return out
 }
 
-// inhibitCache answers "is this alert inhibited?" for the API from one
-// snapshot of the firing alerts, rebuilt at most every second or when a
-// reload changed the inhibition rules, so that listing n alerts does not
-// cost n passes over all of them.
-type inhibitCache struct {
-	s *Server
-
-	mu   sync.Mutex
-	ih   *inhibit.Inhibitor
-	at   time.Time
-	snap *inhibit.Snapshot
-}
-
-func (c *inhibitCache) inhibitedBy(ls model.LabelSet) []string {
-	_, ih := c.s.deliv.routing()
-	if ih == nil {
-		return nil
-	}
-	c.mu.Lock()
-	if c.snap == nil || c.ih != ih || time.Since(c.at) > time.Second {
-		c.ih, c.at = ih, time.Now()
-		c.snap = ih.Snapshot(firingLabels(c.s.allAlerts()))
-	}
-	snap := c.snap
-	c.mu.Unlock()
-	if fp, ok := snap.InhibitedBy(ls); ok {
-		return []string{fp.String()}
-	}
-	return nil
-}
-
-// configYAML renders the running configuration for GET /api/v2/status
-// (amtool config show) without secrets: secret fields already marshal as
-// "<secret>"; every URL under receivers is shown as "<secret>", as
-// Alertmanager shows webhook and Slack URLs, since such URLs carry tokens
-// in their paths; elsewhere a URL's password and query values are
-// replaced by "xxxxx".
+// configYAML renders the running configuration, without secrets, for
+// GET /api/v2/status.
 func (s *Server) configYAML() string {
 	s.reloadMu.Lock()
-	b, err := yaml.Marshal(s.cfg)
+	out, err := config.RedactedYAML(s.cfg)
 	s.reloadMu.Unlock()
 	if err != nil {
 		s.log.Warn("rendering the configuration failed", "err", err)
 		return ""
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return ""
-	}
-	redactNode(&doc, false)
-	var out strings.Builder
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return ""
-	}
-	return out.String()
-}
-
-func redactNode(n *yaml.Node, inReceivers bool) {
-	switch n.Kind {
-	case yaml.DocumentNode, yaml.SequenceNode:
-		for _, c := range n.Content {
-			redactNode(c, inReceivers)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			redactNode(n.Content[i+1], inReceivers || n.Content[i].Value == "receivers")
-		}
-	case yaml.ScalarNode:
-		u, err := url.Parse(n.Value)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return
-		}
-		if inReceivers {
-			n.Value = "<secret>"
-		} else {
-			if q := u.Query(); len(q) > 0 {
-				for k := range q {
-					q[k] = []string{"xxxxx"}
-				}
-				u.RawQuery = q.Encode()
-			}
-			n.Value = u.Redacted()
-		}
-		n.Style = 0
-	}
+	return out
 }

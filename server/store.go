@@ -131,5 +131,5 @@ func self(cfg *config.Config) state.Replica {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return state.Replica{ID: fmt.Sprintf("%s/%s", name, hex.EncodeToString(b[:])), Name: name, Address: stripUserinfo(addr)}
+	return state.Replica{ID: fmt.Sprintf("%s/%s", name, hex.EncodeToString(b[:])), Name: name, Address: config.StripUserinfo(addr)}
 }
