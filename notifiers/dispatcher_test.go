@@ -242,7 +242,9 @@ func start(t *testing.T, ev *fakeEvents, dir, routeText string, mod func(*Dispat
 	ev.wake = d.Wake
 	ev.mu.Unlock()
 	for name, ints := range recv {
-		s, err := NewSender(SenderOptions{Receiver: name, Integration: ints[0], Store: st, PollInterval: time.Hour})
+		// One group at a time: the timelines list what a receiver got at
+		// the same instant in the outbox's order.
+		s, err := NewSender(SenderOptions{Receiver: name, Integration: ints[0], Store: st, PollInterval: time.Hour, Parallel: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
