@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/integ"
 	"github.com/alerter/alerter/notifiers/internal/render"
 	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
@@ -35,12 +35,8 @@ const (
 // Notifier posts messages to one Discord webhook. It is safe for
 // concurrent use.
 type Notifier struct {
-	cfg          Config
-	tmpl         *template.Template
-	client       *httpsend.Client
-	opts         notifiers.IntegrationOptions
-	sendResolved bool
-	logger       *slog.Logger
+	integ.Base
+	cfg Config
 }
 
 var (
@@ -62,30 +58,17 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.Title = cmp.Or(c.Title, DefaultTitle)
 	c.Message = cmp.Or(c.Message, DefaultMessage)
 	c.Content = cmp.Or(c.Content, DefaultContent)
-	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
-		return nil, fmt.Errorf("discord: %w", err)
-	}
-	client, err := httpsend.NewClient("discord", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))
+	ib, err := integ.New(integ.Settings{Name: "discord", Fields: c.TemplateFields(), HTTPConfig: c.HTTPConfig,
+		Timeout: time.Duration(c.Timeout), SendResolved: c.SendResolved, UserAgent: DefaultUserAgent}, tmpl, opts)
 	if err != nil {
 		return nil, err
 	}
 	n := &Notifier{
-		cfg:          c,
-		tmpl:         tmpl,
-		client:       client,
-		opts:         opts,
-		sendResolved: c.SendResolved == nil || *c.SendResolved,
-		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		Base: ib,
+		cfg:  c,
 	}
-	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "discord")
 	return n, nil
 }
-
-// Name is the integration's name in metrics and logs.
-func (n *Notifier) Name() string { return "discord" }
-
-// SendResolved reports the send_resolved setting.
-func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 type message struct {
 	Content   string  `json:"content"`
@@ -106,7 +89,7 @@ type embed struct {
 // template errors are not. Neither errors nor logs contain the webhook's
 // path, which holds its token.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
+	if m = m.ForIntegration(n.SendResolved(), n.Opts); m == nil {
 		return false, nil
 	}
 	u, err := secret.ReadURL("webhook_url", n.cfg.WebhookURL.Get(), n.cfg.WebhookURLFile)
@@ -121,7 +104,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if err != nil {
 		return false, fmt.Errorf("discord: encoding: %w", err)
 	}
-	_, err = n.client.Do(ctx, httpsend.Request{URL: u.String(), Body: body, ContentType: "application/json", Secrets: []string{u.Path}})
+	_, err = n.Client.Do(ctx, httpsend.Request{URL: u.String(), Body: body, ContentType: "application/json", Secrets: []string{u.Path}})
 	var se *httpsend.StatusError
 	if errors.As(err, &se) && se.Wait == 0 {
 		var rl struct {
@@ -134,17 +117,17 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if err != nil {
 		return httpsend.Retryable(err), err
 	}
-	n.logger.Debug("posted", "group_key", m.GroupKey, "alerts", len(m.Alerts))
+	n.Logger.Debug("posted", "group_key", m.GroupKey, "alerts", len(m.Alerts))
 	return false, nil
 }
 
 // render executes the templates within Discord's limits.
 func (n *Notifier) render(m *notifiers.Message) (*message, error) {
-	r := render.New(n.tmpl, m)
+	r := render.New(n.Tmpl, m)
 	cut := func(field, text string, limit int) string {
 		s, cut := render.Truncate(r.Text(field, text), limit)
 		if cut {
-			n.logger.Warn(field+" cut to Discord's limit", "max_characters", limit, "group_key", m.GroupKey)
+			n.Logger.Warn(field+" cut to Discord's limit", "max_characters", limit, "group_key", m.GroupKey)
 		}
 		return s
 	}

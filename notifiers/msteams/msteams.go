@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/integ"
 	"github.com/alerter/alerter/notifiers/internal/render"
 	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
@@ -22,18 +22,14 @@ import (
 // Notifier posts messages to one Teams webhook, as a MessageCard or as an
 // Adaptive Card. It is safe for concurrent use.
 type Notifier struct {
-	name         string
-	v2           bool
-	url          *notifiers.SecretURL
-	urlFile      string
-	title        string
-	summary      string
-	text         string
-	tmpl         *template.Template
-	client       *httpsend.Client
-	opts         notifiers.IntegrationOptions
-	sendResolved bool
-	logger       *slog.Logger
+	integ.Base
+	name    string
+	v2      bool
+	url     *notifiers.SecretURL
+	urlFile string
+	title   string
+	summary string
+	text    string
 }
 
 var (
@@ -76,25 +72,14 @@ func NewV2(cfg *V2Config, tmpl *template.Template, opts notifiers.IntegrationOpt
 }
 
 func (n *Notifier) init(tmpl *template.Template, opts notifiers.IntegrationOptions, sendResolved *bool, hc *config.HTTPClientConfig, timeout model.Duration) (*Notifier, error) {
-	if err := render.Check(tmpl, map[string]string{"title": n.title, "summary": n.summary, "text": n.text}); err != nil {
-		return nil, fmt.Errorf("%s: %w", n.name, err)
-	}
-	client, err := httpsend.NewClient(n.name, hc, cmp.Or(opts.UserAgent, defaultUserAgent), time.Duration(timeout))
+	b, err := integ.New(integ.Settings{Name: n.name, Fields: map[string]string{"title": n.title, "summary": n.summary, "text": n.text},
+		HTTPConfig: hc, Timeout: time.Duration(timeout), SendResolved: sendResolved, UserAgent: defaultUserAgent}, tmpl, opts)
 	if err != nil {
 		return nil, err
 	}
-	n.tmpl, n.client, n.opts = tmpl, client, opts
-	n.sendResolved = sendResolved == nil || *sendResolved
-	n.logger = cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)).With("receiver", opts.Receiver, "integration", n.name)
+	n.Base = b
 	return n, nil
 }
-
-// Name is the integration's name in metrics and logs: msteams or
-// msteamsv2.
-func (n *Notifier) Name() string { return n.name }
-
-// SendResolved reports the send_resolved setting.
-func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 // Notify posts m. Throttling (429, also when a connector reports it in a
 // 200's body), 5xx, network errors and an unreadable webhook_url_file are
@@ -102,7 +87,7 @@ func (n *Notifier) SendResolved() bool { return n.sendResolved }
 // template errors are not. Neither errors nor logs contain the webhook's
 // path and query, which hold its credentials.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
+	if m = m.ForIntegration(n.SendResolved(), n.Opts); m == nil {
 		return false, nil
 	}
 	u, err := secret.ReadURL("webhook_url", n.url.Get(), n.urlFile)
@@ -113,7 +98,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if err != nil {
 		return false, err
 	}
-	resp, err := n.client.Do(ctx, httpsend.Request{URL: u.String(), Body: body, ContentType: "application/json", Secrets: []string{u.Path, u.RawQuery}})
+	resp, err := n.Client.Do(ctx, httpsend.Request{URL: u.String(), Body: body, ContentType: "application/json", Secrets: []string{u.Path, u.RawQuery}})
 	if err != nil {
 		return httpsend.Retryable(err), err
 	}
@@ -124,14 +109,14 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 		snippet, _ := render.Truncate(answer, 300)
 		return retry, fmt.Errorf("%s: the webhook did not deliver the message: %s", n.name, snippet)
 	}
-	n.logger.Debug("posted", "group_key", m.GroupKey, "alerts", len(m.Alerts), "status", resp.StatusCode)
+	n.Logger.Debug("posted", "group_key", m.GroupKey, "alerts", len(m.Alerts), "status", resp.StatusCode)
 	return false, nil
 }
 
 // body renders and encodes the card, cutting the text until the whole
 // message fits Teams' size limit.
 func (n *Notifier) body(m *notifiers.Message) ([]byte, error) {
-	r := render.New(n.tmpl, m)
+	r := render.New(n.Tmpl, m)
 	title, summary, text := r.Text("title", n.title), r.Text("summary", n.summary), r.Text("text", n.text)
 	if err := r.Err(); err != nil {
 		return nil, fmt.Errorf("%s: templates: %w", n.name, err)
@@ -150,7 +135,7 @@ func (n *Notifier) body(m *notifiers.Message) ([]byte, error) {
 	if err != nil || len(body) <= maxMessageBytes {
 		return body, err
 	}
-	n.logger.Warn("text cut to fit Teams' message size limit", "max_bytes", maxMessageBytes, "group_key", m.GroupKey)
+	n.Logger.Warn("text cut to fit Teams' message size limit", "max_bytes", maxMessageBytes, "group_key", m.GroupKey)
 	// JSON escaping makes the text's share of the body hard to predict:
 	// find the longest cut that fits.
 	lo, hi := 0, len(text)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/integ"
 	"github.com/alerter/alerter/notifiers/internal/render"
 	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
@@ -38,13 +38,9 @@ const (
 // Notifier sends a group's messages to Opsgenie. It is safe for
 // concurrent use.
 type Notifier struct {
-	cfg          Config
-	tmpl         *template.Template
-	client       *httpsend.Client
-	base         *url.URL
-	opts         notifiers.IntegrationOptions
-	sendResolved bool
-	logger       *slog.Logger
+	integ.Base
+	cfg  Config
+	base *url.URL
 }
 
 var (
@@ -66,10 +62,8 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.Message = cmp.Or(c.Message, DefaultMessage)
 	c.Description = cmp.Or(c.Description, DefaultDescription)
 	c.Source = cmp.Or(c.Source, DefaultSource)
-	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
-		return nil, fmt.Errorf("opsgenie: %w", err)
-	}
-	client, err := httpsend.NewClient("opsgenie", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))
+	ib, err := integ.New(integ.Settings{Name: "opsgenie", Fields: c.TemplateFields(), HTTPConfig: c.HTTPConfig,
+		Timeout: time.Duration(c.Timeout), SendResolved: c.SendResolved, UserAgent: DefaultUserAgent}, tmpl, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -84,23 +78,12 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 		b.Path += "/"
 	}
 	n := &Notifier{
-		cfg:          c,
-		tmpl:         tmpl,
-		client:       client,
-		base:         &b,
-		opts:         opts,
-		sendResolved: c.SendResolved == nil || *c.SendResolved,
-		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		Base: ib,
+		cfg:  c,
+		base: &b,
 	}
-	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "opsgenie")
 	return n, nil
 }
-
-// Name is the integration's name in metrics and logs.
-func (n *Notifier) Name() string { return "opsgenie" }
-
-// SendResolved reports the send_resolved setting.
-func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 // request is one call to the API.
 type request struct {
@@ -116,7 +99,7 @@ type request struct {
 // key, a 422 invalid request) and template errors are not. Neither errors
 // nor logs contain the API key.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
+	if m = m.ForIntegration(n.SendResolved(), n.Opts); m == nil {
 		return false, nil
 	}
 	key, err := secret.Read("api_key", n.cfg.APIKey, n.cfg.APIKeyFile)
@@ -136,7 +119,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 		if r.path != "v2/alerts" {
 			u.RawQuery = url.Values{"identifierType": {"alias"}}.Encode()
 		}
-		_, err = n.client.Do(ctx, httpsend.Request{
+		_, err = n.Client.Do(ctx, httpsend.Request{
 			Method: r.method, URL: u.String(), Redacted: n.base.Scheme + "://" + n.base.Host,
 			Body: body, ContentType: "application/json",
 			Header:  http.Header{"Authorization": {"GenieKey " + key}},
@@ -145,7 +128,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 		if err != nil {
 			return httpsend.Retryable(err), fmt.Errorf("%w (%s %s)", err, r.method, r.path)
 		}
-		n.logger.Debug("sent", "method", r.method, "path", r.path, "group_key", m.GroupKey, "alerts", len(m.Alerts))
+		n.Logger.Debug("sent", "method", r.method, "path", r.path, "group_key", m.GroupKey, "alerts", len(m.Alerts))
 	}
 	return false, nil
 }
@@ -153,7 +136,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 // requests are the calls for m.
 func (n *Notifier) requests(m *notifiers.Message) ([]request, error) {
 	alias := notifiers.HashKey(m.IncidentKey())
-	r := render.New(n.tmpl, m)
+	r := render.New(n.Tmpl, m)
 	source, _ := render.Truncate(r.Text("source", n.cfg.Source), maxSource)
 	var reqs []request
 	switch {
@@ -222,7 +205,7 @@ func (n *Notifier) alert(r *render.Renderer, m *notifiers.Message, alias, source
 	a := &alertBody{Alias: alias, Source: source, Details: map[string]string{}}
 	var cut bool
 	if a.Message, cut = render.Truncate(r.Text("message", c.Message), maxMessage); cut {
-		n.logger.Warn("message cut to Opsgenie's limit", "max_characters", maxMessage, "group_key", m.GroupKey)
+		n.Logger.Warn("message cut to Opsgenie's limit", "max_characters", maxMessage, "group_key", m.GroupKey)
 	}
 	if a.Message == "" {
 		// Opsgenie rejects an empty message, which would lose the page.
@@ -233,7 +216,7 @@ func (n *Notifier) alert(r *render.Renderer, m *notifiers.Message, alias, source
 	a.Note, _ = render.Truncate(r.Text("note", c.Note), maxNote)
 	a.Priority = r.Text("priority", c.Priority)
 	if a.Priority != "" && !validPriority(a.Priority) {
-		n.logger.Warn("priority is not one of P1 to P5, leaving it to Opsgenie's default", "priority", a.Priority)
+		n.Logger.Warn("priority is not one of P1 to P5, leaving it to Opsgenie's default", "priority", a.Priority)
 		a.Priority = ""
 	}
 	a.Tags = list(r.Text("tags", c.Tags), maxTags, maxTag)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strconv"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/integ"
 	"github.com/alerter/alerter/notifiers/internal/render"
 	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
@@ -32,13 +32,9 @@ const (
 
 // Notifier sends messages to Pushover. It is safe for concurrent use.
 type Notifier struct {
-	cfg          Config
-	tmpl         *template.Template
-	client       *httpsend.Client
-	endpoint     string
-	opts         notifiers.IntegrationOptions
-	sendResolved bool
-	logger       *slog.Logger
+	integ.Base
+	cfg      Config
+	endpoint string
 }
 
 var (
@@ -67,41 +63,28 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	if c.Expire == 0 {
 		c.Expire = model.Duration(DefaultExpire)
 	}
-	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
-		return nil, fmt.Errorf("pushover: %w", err)
-	}
-	client, err := httpsend.NewClient("pushover", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))
+	ib, err := integ.New(integ.Settings{Name: "pushover", Fields: c.TemplateFields(), HTTPConfig: c.HTTPConfig,
+		Timeout: time.Duration(c.Timeout), SendResolved: c.SendResolved, UserAgent: DefaultUserAgent}, tmpl, opts)
 	if err != nil {
 		return nil, err
 	}
 	n := &Notifier{
-		cfg:          c,
-		tmpl:         tmpl,
-		client:       client,
-		endpoint:     DefaultAPIURL,
-		opts:         opts,
-		sendResolved: c.SendResolved == nil || *c.SendResolved,
-		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		Base:     ib,
+		cfg:      c,
+		endpoint: DefaultAPIURL,
 	}
 	if c.APIURL != nil && c.APIURL.URL != nil {
 		n.endpoint = c.APIURL.String()
 	}
-	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "pushover")
 	return n, nil
 }
-
-// Name is the integration's name in metrics and logs.
-func (n *Notifier) Name() string { return "pushover" }
-
-// SendResolved reports the send_resolved setting.
-func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 // Notify posts m as one push notification. 429, 5xx, network errors and
 // unreadable key files are worth retrying; 4xx (an invalid token, user
 // or parameter, which Pushover names in its answer) and template errors
 // are not. Neither errors nor logs contain the token or the user key.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
+	if m = m.ForIntegration(n.SendResolved(), n.Opts); m == nil {
 		return false, nil
 	}
 	token, err := secret.Read("token", n.cfg.Token, n.cfg.TokenFile)
@@ -118,26 +101,26 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	}
 	params.Set("token", token)
 	params.Set("user", user)
-	_, err = n.client.Do(ctx, httpsend.Request{
+	_, err = n.Client.Do(ctx, httpsend.Request{
 		URL: n.endpoint, Body: []byte(params.Encode()), ContentType: "application/x-www-form-urlencoded",
 		Secrets: []string{token, user},
 	})
 	if err != nil {
 		return httpsend.Retryable(err), err
 	}
-	n.logger.Debug("sent", "priority", params.Get("priority"), "group_key", m.GroupKey, "alerts", len(m.Alerts))
+	n.Logger.Debug("sent", "priority", params.Get("priority"), "group_key", m.GroupKey, "alerts", len(m.Alerts))
 	return false, nil
 }
 
 // params renders the notification's parameters, without credentials.
 func (n *Notifier) params(m *notifiers.Message) (url.Values, error) {
 	c := n.cfg
-	r := render.New(n.tmpl, m)
+	r := render.New(n.Tmpl, m)
 	p := url.Values{}
 	cut := func(field, s string, limit int) string {
 		out, cut := render.Truncate(s, limit)
 		if cut {
-			n.logger.Warn(field+" cut to Pushover's limit", "max_characters", limit, "group_key", m.GroupKey)
+			n.Logger.Warn(field+" cut to Pushover's limit", "max_characters", limit, "group_key", m.GroupKey)
 		}
 		return out
 	}
@@ -173,7 +156,7 @@ func (n *Notifier) params(m *notifiers.Message) (url.Values, error) {
 	if v, ok := parsePriority(prio); ok {
 		p.Set("priority", strconv.Itoa(v))
 	} else if prio != "" {
-		n.logger.Warn("priority is not an integer from -2 to 2, sending normal priority", "priority", prio)
+		n.Logger.Warn("priority is not an integer from -2 to 2, sending normal priority", "priority", prio)
 	}
 	p.Set("retry", strconv.FormatInt(int64(time.Duration(c.Retry)/time.Second), 10))
 	p.Set("expire", strconv.FormatInt(int64(time.Duration(c.Expire)/time.Second), 10))

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/integ"
 	"github.com/alerter/alerter/notifiers/internal/render"
 	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
@@ -28,14 +28,10 @@ const maxMessage = 4096
 // Notifier sends messages to one Telegram chat. It is safe for concurrent
 // use.
 type Notifier struct {
-	cfg          Config
-	parseMode    string
-	tmpl         *template.Template
-	client       *httpsend.Client
-	base         *url.URL
-	opts         notifiers.IntegrationOptions
-	sendResolved bool
-	logger       *slog.Logger
+	integ.Base
+	cfg       Config
+	parseMode string
+	base      *url.URL
 }
 
 var (
@@ -55,10 +51,8 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	}
 	c := *cfg
 	c.Message = cmp.Or(c.Message, DefaultMessage)
-	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
-		return nil, fmt.Errorf("telegram: %w", err)
-	}
-	client, err := httpsend.NewClient("telegram", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))
+	ib, err := integ.New(integ.Settings{Name: "telegram", Fields: c.TemplateFields(), HTTPConfig: c.HTTPConfig,
+		Timeout: time.Duration(c.Timeout), SendResolved: c.SendResolved, UserAgent: DefaultUserAgent}, tmpl, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -70,27 +64,16 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	base.RawPath = ""
 	n := &Notifier{
-		cfg:          c,
-		parseMode:    DefaultParseMode,
-		tmpl:         tmpl,
-		client:       client,
-		base:         base,
-		opts:         opts,
-		sendResolved: c.SendResolved == nil || *c.SendResolved,
-		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		Base:      ib,
+		cfg:       c,
+		parseMode: DefaultParseMode,
+		base:      base,
 	}
 	if c.ParseMode != nil {
 		n.parseMode = *c.ParseMode
 	}
-	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "telegram")
 	return n, nil
 }
-
-// Name is the integration's name in metrics and logs.
-func (n *Notifier) Name() string { return "telegram" }
-
-// SendResolved reports the send_resolved setting.
-func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 // sendMessage is the request's body.
 type sendMessage struct {
@@ -118,7 +101,7 @@ type apiError struct {
 // chat, text Telegram cannot parse) and template errors are not. Neither
 // errors nor logs contain the bot token.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
+	if m = m.ForIntegration(n.SendResolved(), n.Opts); m == nil {
 		return false, nil
 	}
 	token, err := secret.Read("bot_token", n.cfg.BotToken, n.cfg.BotTokenFile)
@@ -138,7 +121,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	}
 	u := *n.base
 	u.Path += "/bot" + token + "/sendMessage"
-	_, err = n.client.Do(ctx, httpsend.Request{
+	_, err = n.Client.Do(ctx, httpsend.Request{
 		URL: u.String(), Redacted: n.base.Scheme + "://" + n.base.Host, Body: body,
 		ContentType: "application/json", Secrets: []string{token},
 	})
@@ -152,13 +135,13 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if err != nil {
 		return httpsend.Retryable(err), err
 	}
-	n.logger.Debug("sent", "chat_id", n.cfg.ChatID, "group_key", m.GroupKey, "alerts", len(m.Alerts))
+	n.Logger.Debug("sent", "chat_id", n.cfg.ChatID, "group_key", m.GroupKey, "alerts", len(m.Alerts))
 	return false, nil
 }
 
 // text renders the message for the parse mode, within Telegram's limit.
 func (n *Notifier) text(m *notifiers.Message) (string, error) {
-	r := render.New(n.tmpl, m)
+	r := render.New(n.Tmpl, m)
 	var text string
 	var cut bool
 	if n.parseMode == "HTML" {
@@ -170,7 +153,7 @@ func (n *Notifier) text(m *notifiers.Message) (string, error) {
 		return "", fmt.Errorf("telegram: templates: %w", err)
 	}
 	if cut {
-		n.logger.Warn("message cut to Telegram's limit", "max_characters", maxMessage, "group_key", m.GroupKey)
+		n.Logger.Warn("message cut to Telegram's limit", "max_characters", maxMessage, "group_key", m.GroupKey)
 	}
 	if strings.TrimSpace(text) == "" {
 		text = "(no details)" // Telegram rejects an empty message

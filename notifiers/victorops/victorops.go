@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/alerter/alerter/notifiers"
 	"github.com/alerter/alerter/notifiers/internal/httpsend"
+	"github.com/alerter/alerter/notifiers/internal/integ"
 	"github.com/alerter/alerter/notifiers/internal/render"
 	"github.com/alerter/alerter/notifiers/internal/secret"
 	"github.com/alerter/alerter/notifiers/template"
@@ -34,13 +34,9 @@ const (
 // Notifier sends a group's messages to Splunk On-Call. It is safe for
 // concurrent use.
 type Notifier struct {
-	cfg          Config
-	tmpl         *template.Template
-	client       *httpsend.Client
-	base         *url.URL
-	opts         notifiers.IntegrationOptions
-	sendResolved bool
-	logger       *slog.Logger
+	integ.Base
+	cfg  Config
+	base *url.URL
 }
 
 var (
@@ -63,10 +59,8 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 	c.StateMessage = cmp.Or(c.StateMessage, DefaultStateMessage)
 	c.EntityDisplayName = cmp.Or(c.EntityDisplayName, DefaultEntityDisplayName)
 	c.MonitoringTool = cmp.Or(c.MonitoringTool, DefaultMonitoringTool)
-	if err := render.Check(tmpl, c.TemplateFields()); err != nil {
-		return nil, fmt.Errorf("victorops: %w", err)
-	}
-	client, err := httpsend.NewClient("victorops", c.HTTPConfig, cmp.Or(opts.UserAgent, DefaultUserAgent), time.Duration(c.Timeout))
+	ib, err := integ.New(integ.Settings{Name: "victorops", Fields: c.TemplateFields(), HTTPConfig: c.HTTPConfig,
+		Timeout: time.Duration(c.Timeout), SendResolved: c.SendResolved, UserAgent: DefaultUserAgent}, tmpl, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -79,23 +73,12 @@ func New(cfg *Config, tmpl *template.Template, opts notifiers.IntegrationOptions
 		base.Path += "/"
 	}
 	n := &Notifier{
-		cfg:          c,
-		tmpl:         tmpl,
-		client:       client,
-		base:         base,
-		opts:         opts,
-		sendResolved: c.SendResolved == nil || *c.SendResolved,
-		logger:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		Base: ib,
+		cfg:  c,
+		base: base,
 	}
-	n.logger = n.logger.With("receiver", opts.Receiver, "integration", "victorops")
 	return n, nil
 }
-
-// Name is the integration's name in metrics and logs.
-func (n *Notifier) Name() string { return "victorops" }
-
-// SendResolved reports the send_resolved setting.
-func (n *Notifier) SendResolved() bool { return n.sendResolved }
 
 // Notify posts the group's state: the configured message type while any
 // alert fires, ACKNOWLEDGEMENT when every firing alert is acknowledged in
@@ -104,14 +87,14 @@ func (n *Notifier) SendResolved() bool { return n.sendResolved }
 // errors are not. Neither errors nor logs contain the API key, which is
 // part of the URL.
 func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool, err error) {
-	if m = m.ForIntegration(n.sendResolved, n.opts); m == nil {
+	if m = m.ForIntegration(n.SendResolved(), n.Opts); m == nil {
 		return false, nil
 	}
 	key, err := secret.Read("api_key", n.cfg.APIKey, n.cfg.APIKeyFile)
 	if err != nil {
 		return true, fmt.Errorf("victorops: %w", err)
 	}
-	r := render.New(n.tmpl, m)
+	r := render.New(n.Tmpl, m)
 	routingKey := r.Text("routing_key", n.cfg.RoutingKey)
 	payload := n.payload(r, m)
 	if err := r.Err(); err != nil {
@@ -127,7 +110,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	u := *n.base
 	u.Path += key + "/" + routingKey
 	u.RawPath = n.base.EscapedPath() + url.PathEscape(key) + "/" + url.PathEscape(routingKey)
-	resp, err := n.client.Do(ctx, httpsend.Request{
+	resp, err := n.Client.Do(ctx, httpsend.Request{
 		URL: u.String(), Redacted: n.base.Scheme + "://" + n.base.Host, Body: body,
 		ContentType: "application/json", Secrets: []string{key, url.PathEscape(key)},
 	})
@@ -142,7 +125,7 @@ func (n *Notifier) Notify(ctx context.Context, m *notifiers.Message) (retry bool
 	if json.Unmarshal(resp.Body, &answer) == nil && strings.EqualFold(answer.Result, "failure") {
 		return false, fmt.Errorf("victorops: the endpoint refused the message: %s", answer.Message)
 	}
-	n.logger.Debug("sent", "message_type", payload["message_type"], "entity_id", payload["entity_id"], "group_key", m.GroupKey)
+	n.Logger.Debug("sent", "message_type", payload["message_type"], "entity_id", payload["entity_id"], "group_key", m.GroupKey)
 	return false, nil
 }
 
@@ -160,12 +143,12 @@ func (n *Notifier) payload(r *render.Renderer, m *notifiers.Message) map[string]
 	case m.Digest == nil && m.AllAcknowledged():
 		msgType = typeAcknowledgement
 	case !slices.Contains(messageTypes, msgType):
-		n.logger.Warn("message_type is not CRITICAL, WARNING or INFO, sending CRITICAL", "message_type", msgType)
+		n.Logger.Warn("message_type is not CRITICAL, WARNING or INFO, sending CRITICAL", "message_type", msgType)
 		msgType = DefaultMessageType
 	}
 	state, cut := render.Truncate(r.Text("state_message", c.StateMessage), maxStateMessage)
 	if cut {
-		n.logger.Warn("state_message cut to the endpoint's limit", "max_characters", maxStateMessage, "group_key", m.GroupKey)
+		n.Logger.Warn("state_message cut to the endpoint's limit", "max_characters", maxStateMessage, "group_key", m.GroupKey)
 	}
 	p["message_type"] = msgType
 	p["entity_id"] = notifiers.HashKey(m.IncidentKey())
