@@ -42,13 +42,6 @@ func newNotifier(t *testing.T, cfg *Config) *Notifier {
 	return n
 }
 
-func notify(t *testing.T, n *Notifier, m *notifiers.Message) {
-	t.Helper()
-	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
-		t.Fatalf("Notify: retry=%v err=%v", retry, err)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	tests := []struct {
 		name string
@@ -71,7 +64,7 @@ func TestGolden(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(cfg)
 			}
-			notify(t, newNotifier(t, cfg), tt.m)
+			nt.Notify(t, newNotifier(t, cfg), tt.m)
 			reqs := api.Requests()
 			if len(reqs) != 1 || reqs[0].Problem != "" {
 				t.Fatalf("requests: %+v", reqs)
@@ -88,7 +81,7 @@ func TestLimits(t *testing.T) {
 	cfg.Title = strings.Repeat("t", 300)
 	cfg.Message = strings.Repeat("m", 5000)
 	cfg.Content = strings.Repeat("c", 2500)
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 	if p := api.Problems(); len(p) > 0 {
 		t.Fatalf("over Discord's limits: %v", p)
 	}
@@ -162,7 +155,7 @@ func TestWebhookURLFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(hook+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notify(t, n, m)
+	nt.Notify(t, n, m)
 	if len(api.Messages()) != 1 {
 		t.Fatal(api.Problems())
 	}

@@ -56,13 +56,6 @@ func newV2(t *testing.T, cfg *V2Config) *Notifier {
 	return n
 }
 
-func notify(t *testing.T, n *Notifier, m *notifiers.Message) {
-	t.Helper()
-	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
-		t.Fatalf("Notify: retry=%v err=%v", retry, err)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	firing := nt.Message(nt.Latency(), nt.Firing(nt.API(), nt.Annotations()), nt.Resolved(nt.Web(), nil))
 	resolved := nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil))
@@ -89,7 +82,7 @@ func TestGolden(t *testing.T) {
 			if tt.v2 {
 				n = newV2(t, &V2Config{WebhookURL: u})
 			}
-			notify(t, n, tt.m)
+			nt.Notify(t, n, tt.m)
 			reqs := api.Requests()
 			if len(reqs) != 1 || reqs[0].Problem != "" {
 				t.Fatalf("requests: %+v", reqs)
@@ -103,7 +96,7 @@ func TestGolden(t *testing.T) {
 
 func TestCustomTemplates(t *testing.T) {
 	api, u := newAPI(t, false)
-	notify(t, newV1(t, &Config{WebhookURL: u, Title: "T {{ .Status }}", Summary: "S", Text: "{{ .CommonLabels.service }}"}),
+	nt.Notify(t, newV1(t, &Config{WebhookURL: u, Title: "T {{ .Status }}", Summary: "S", Text: "{{ .CommonLabels.service }}"}),
 		nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 	var c fakeapi.TeamsMessageCard
 	if err := json.Unmarshal(api.Requests()[0].Body, &c); err != nil {
@@ -124,7 +117,7 @@ func TestSizeLimit(t *testing.T) {
 		if v2 {
 			n = newV2(t, &V2Config{WebhookURL: u, Text: text})
 		}
-		notify(t, n, nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+		nt.Notify(t, n, nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 		if p := api.Problems(); len(p) > 0 {
 			t.Fatalf("v2=%v: over Teams' limit: %v", v2, p)
 		}
@@ -187,7 +180,7 @@ func TestWebhookURLFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(u.URL.String()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notify(t, n, m)
+	nt.Notify(t, n, m)
 	if len(api.Events()) != 1 {
 		t.Fatal(api.Problems())
 	}

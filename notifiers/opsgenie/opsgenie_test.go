@@ -45,13 +45,6 @@ func newNotifier(t *testing.T, cfg *Config) *Notifier {
 }
 
 // notify sends m and fails the test if it did not go through.
-func notify(t *testing.T, n *Notifier, m *notifiers.Message) {
-	t.Helper()
-	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
-		t.Fatalf("Notify: retry=%v err=%v", retry, err)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	full := func(c *Config) {
 		c.Details = map[string]string{"runbook": "{{ .CommonAnnotations.runbook_url }}", "service": "overridden"}
@@ -86,7 +79,7 @@ func TestGolden(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(cfg)
 			}
-			notify(t, newNotifier(t, cfg), tt.m)
+			nt.Notify(t, newNotifier(t, cfg), tt.m)
 			reqs := api.Requests()
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests, want 1", len(reqs))
@@ -104,9 +97,9 @@ func TestRequests(t *testing.T) {
 	api, cfg := newAPI(t)
 	n := newNotifier(t, cfg)
 	firing := nt.Message(nt.Latency(), nt.Firing(nt.API(), nil))
-	notify(t, n, firing)
-	notify(t, n, nt.Acked(nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)), "bob"))
-	notify(t, n, nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil)))
+	nt.Notify(t, n, firing)
+	nt.Notify(t, n, nt.Acked(nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)), "bob"))
+	nt.Notify(t, n, nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil)))
 	alias := notifiers.HashKey(firing.GroupKey)
 	got := api.Events()
 	want := []fakeapi.Event{{Kind: "firing", Key: alias, Title: "[FIRING:1] HighLatency (api warning)"}, {Kind: "acknowledged", Key: alias}, {Kind: "resolved", Key: alias}}
@@ -128,7 +121,7 @@ func TestRequests(t *testing.T) {
 func TestUpdateAlerts(t *testing.T) {
 	api, cfg := newAPI(t)
 	cfg.UpdateAlerts = true
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nt.Annotations())))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nt.Annotations())))
 	var got []string
 	for _, r := range api.Requests() {
 		if r.Problem != "" {
@@ -149,7 +142,7 @@ func TestSendResolvedOff(t *testing.T) {
 	if n.SendResolved() {
 		t.Fatal("SendResolved() = true")
 	}
-	notify(t, n, nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil)))
+	nt.Notify(t, n, nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil)))
 	if len(api.Requests()) != 0 {
 		t.Fatal("a resolved group was sent with send_resolved: false")
 	}
@@ -160,7 +153,7 @@ func TestLimits(t *testing.T) {
 	cfg.Message = strings.Repeat("m", 300)
 	cfg.Tags = strings.Repeat("t,", 30) + strings.Repeat("x", 80)
 	cfg.Description = strings.Repeat("d", 20000)
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 	if p := api.Problems(); len(p) > 0 {
 		t.Fatalf("over Opsgenie's limits: %v", p)
 	}
@@ -242,7 +235,7 @@ func TestAPIKeyFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(testKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notify(t, n, m)
+	nt.Notify(t, n, m)
 	if len(api.Alerts()) != 1 {
 		t.Fatalf("requests: %+v", api.Requests())
 	}
@@ -285,7 +278,7 @@ func TestConfigValidate(t *testing.T) {
 func TestTeamsResponderExpands(t *testing.T) {
 	api, cfg := newAPI(t)
 	cfg.Responders = []Responder{{Name: "a, b", Type: "teams"}}
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(model.LabelSet{"alertname": "X"}, nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(model.LabelSet{"alertname": "X"}, nil)))
 	rs := api.Alerts()[0].Responders
 	if len(rs) != 2 || rs[0].Name != "a" || rs[1].Name != "b" || rs[0].Type != "team" {
 		t.Errorf("responders %+v", rs)

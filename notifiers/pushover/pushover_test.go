@@ -46,13 +46,6 @@ func newNotifier(t *testing.T, cfg *Config) *Notifier {
 	return n
 }
 
-func notify(t *testing.T, n *Notifier, m *notifiers.Message) {
-	t.Helper()
-	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
-		t.Fatalf("Notify: retry=%v err=%v", retry, err)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	withLabel := nt.API()
 	withLabel["summary_html"] = "<b>bold</b> & co"
@@ -80,7 +73,7 @@ func TestGolden(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(cfg)
 			}
-			notify(t, newNotifier(t, cfg), tt.m)
+			nt.Notify(t, newNotifier(t, cfg), tt.m)
 			reqs := api.Requests()
 			if len(reqs) != 1 || reqs[0].Problem != "" {
 				t.Fatalf("requests: %+v", reqs)
@@ -107,7 +100,7 @@ func TestLimits(t *testing.T) {
 	cfg.Message = strings.Repeat("é", 2000)
 	cfg.URL = "https://example.com/" + strings.Repeat("u", 600)
 	cfg.URLTitle = strings.Repeat("x", 200)
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 	if p := api.Problems(); len(p) > 0 {
 		t.Fatalf("over Pushover's limits: %v", p)
 	}
@@ -123,7 +116,7 @@ func TestLimits(t *testing.T) {
 func TestEmptyMessage(t *testing.T) {
 	api, cfg := newAPI(t)
 	cfg.Message = "{{ .CommonLabels.nope }}"
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 	if got := api.Messages()[0].Get("message"); got != "(no details)" {
 		t.Errorf("message %q", got)
 	}
@@ -182,7 +175,7 @@ func TestKeyFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	notify(t, n, m)
+	nt.Notify(t, n, m)
 	if len(api.Messages()) != 1 {
 		t.Fatal(api.Problems())
 	}

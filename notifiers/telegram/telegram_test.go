@@ -44,13 +44,6 @@ func newNotifier(t *testing.T, cfg *Config) *Notifier {
 	return n
 }
 
-func notify(t *testing.T, n *Notifier, m *notifiers.Message) {
-	t.Helper()
-	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
-		t.Fatalf("Notify: retry=%v err=%v", retry, err)
-	}
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func TestGolden(t *testing.T) {
@@ -76,7 +69,7 @@ func TestGolden(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(cfg)
 			}
-			notify(t, newNotifier(t, cfg), tt.m)
+			nt.Notify(t, newNotifier(t, cfg), tt.m)
 			reqs := api.Requests()
 			if len(reqs) != 1 || reqs[0].Problem != "" {
 				t.Fatalf("requests: %+v", reqs)
@@ -92,7 +85,7 @@ func TestLongHTMLMessageStaysParsable(t *testing.T) {
 	api, cfg := newAPI(t)
 	cfg.Message = `<b>{{ .CommonLabels.alertname }}</b> <i>` + strings.Repeat("{{ .CommonLabels.path }} ", 2000) + `</i>`
 	nasty := model.LabelSet{"alertname": "Long", "path": "a&b<c>"}
-	notify(t, newNotifier(t, cfg), nt.Message(model.LabelSet{"alertname": "Long"}, nt.Firing(nasty, nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(model.LabelSet{"alertname": "Long"}, nt.Firing(nasty, nil)))
 	if p := api.Problems(); len(p) > 0 {
 		t.Fatalf("Telegram would reject it: %v", p)
 	}
@@ -106,7 +99,7 @@ func TestLongPlainMessage(t *testing.T) {
 	api, cfg := newAPI(t)
 	cfg.ParseMode = ptr("MarkdownV2")
 	cfg.Message = strings.Repeat("ü", 5000)
-	notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+	nt.Notify(t, newNotifier(t, cfg), nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
 	if p := api.Problems(); len(p) > 0 {
 		t.Fatal(p)
 	}
@@ -174,7 +167,7 @@ func TestBotTokenFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notify(t, n, m)
+	nt.Notify(t, n, m)
 	if len(api.Messages()) != 1 {
 		t.Fatal(api.Problems())
 	}

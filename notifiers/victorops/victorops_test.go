@@ -42,13 +42,6 @@ func newNotifier(t *testing.T, cfg *Config) *Notifier {
 	return n
 }
 
-func notify(t *testing.T, n *Notifier, m *notifiers.Message) {
-	t.Helper()
-	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
-		t.Fatalf("Notify: retry=%v err=%v", retry, err)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	tests := []struct {
 		name string
@@ -71,7 +64,7 @@ func TestGolden(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(cfg)
 			}
-			notify(t, newNotifier(t, cfg), tt.m)
+			nt.Notify(t, newNotifier(t, cfg), tt.m)
 			reqs := api.Requests()
 			if len(reqs) != 1 || reqs[0].Problem != "" {
 				t.Fatalf("requests: %+v", reqs)
@@ -88,8 +81,8 @@ func TestMessageTypes(t *testing.T) {
 	api, cfg := newAPI(t)
 	cfg.MessageType = "{{ .CommonLabels.nope }}bogus"
 	n := newNotifier(t, cfg)
-	notify(t, n, nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
-	notify(t, n, nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil)))
+	nt.Notify(t, n, nt.Message(nt.Latency(), nt.Firing(nt.API(), nil)))
+	nt.Notify(t, n, nt.Message(nt.Latency(), nt.Resolved(nt.API(), nil)))
 	ev := api.Events()
 	if len(ev) != 2 || ev[0].Kind != "firing" || ev[1].Kind != "resolved" || ev[0].Key != ev[1].Key || ev[0].Key == "" {
 		t.Fatalf("events %+v", ev)
@@ -158,7 +151,7 @@ func TestAPIKeyFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(testKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notify(t, n, m)
+	nt.Notify(t, n, m)
 	if len(api.Messages()) != 1 {
 		t.Fatalf("%+v", api.Requests())
 	}

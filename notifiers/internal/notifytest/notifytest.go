@@ -6,6 +6,7 @@ package notifytest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"maps"
@@ -126,6 +127,14 @@ func Templates(t testing.TB) *template.Template {
 // Options are the integration options of the tests.
 func Options() notifiers.IntegrationOptions {
 	return notifiers.IntegrationOptions{Receiver: Receiver, ExternalURL: "http://alerter.example:9099", UserAgent: "alerter/test"}
+}
+
+// Notify sends m through n and fails the test unless it was delivered.
+func Notify(t testing.TB, n notifiers.Integration, m *notifiers.Message) {
+	t.Helper()
+	if retry, err := n.Notify(context.Background(), m); err != nil || retry {
+		t.Fatalf("Notify: retry=%v err=%v", retry, err)
+	}
 }
 
 // Golden compares got with testdata/<name>.golden, or rewrites the file
